@@ -1,0 +1,38 @@
+//! Q4_K: 256-weight super-blocks of 8 sub-blocks with 6-bit scales and mins; 4-bit codes.
+//!
+//! TODO(issue 2): being filled in; every body below is a placeholder.
+
+use bytemuck::{Pod, Zeroable};
+use half::f16;
+
+use super::Format;
+use super::q8_k::BlockQ8K;
+use crate::tensor::{GgmlType, QK_K};
+
+/// ggml's `block_q4_k`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable, PartialEq)]
+pub struct BlockQ4K {
+    pub d: f16,
+    pub dmin: f16,
+    pub scales: [u8; 12],
+    pub qs: [u8; QK_K / 2],
+}
+
+impl Format for BlockQ4K {
+    const TYPE: GgmlType = GgmlType::Q4_K;
+    const BLOCK_LEN: usize = QK_K;
+    type Activation = BlockQ8K;
+
+    fn dequantize(_blocks: &[Self], _out: &mut [f32]) {
+        todo!()
+    }
+
+    fn quantize(_x: &[f32], _out: &mut [Self]) {
+        todo!()
+    }
+
+    fn vec_dot(_w: &[Self], _a: &[BlockQ8K]) -> f32 {
+        todo!()
+    }
+}
