@@ -5,6 +5,7 @@
 
 pub mod fetch;
 pub mod gguf;
+pub mod model_quantize;
 pub mod quant;
 pub mod tensor;
 

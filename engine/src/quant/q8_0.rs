@@ -52,7 +52,8 @@ impl Format for BlockQ8_0 {
         let mut sum = 0.0f32;
         for (x, y) in w.iter().zip(a) {
             let sumi: i32 = x.qs.iter().zip(&y.qs).map(|(&p, &q)| p as i32 * q as i32).sum();
-            sum += sumi as f32 * x.d.to_f32() * y.d.to_f32();
+            // ggml multiplies the two scales first (unlike Q4_0's dot): same order, same bits.
+            sum += sumi as f32 * (x.d.to_f32() * y.d.to_f32());
         }
         sum
     }
