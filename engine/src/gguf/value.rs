@@ -220,7 +220,7 @@ impl fmt::Display for Value {
             Value::I64(v) => write!(f, "{v}"),
             Value::F64(v) => write!(f, "{v}"),
             Value::Array(ty, items) => {
-                const SHOWN: usize = 8;
+                const SHOWN: usize = 6;
                 write!(f, "[")?;
                 for (i, item) in items.iter().take(SHOWN).enumerate() {
                     if i > 0 {

@@ -1,0 +1,59 @@
+//! `infer`: the reference engine's command line.
+
+mod fetch_cmd;
+mod inspect;
+mod quantize_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The reference inference engine of the LLaMA.cpp learning path.
+#[derive(Parser)]
+#[command(name = "infer", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch the default model (SmolLM2-135M-Instruct Q4_1) into the cache and check its hashes.
+    Fetch,
+    /// Work with GGUF files.
+    Gguf {
+        #[command(subcommand)]
+        command: GgufCommand,
+    },
+    /// Write a copy of a model with its weights in another format, as llama-quantize does.
+    Quantize(quantize_cmd::Args),
+}
+
+#[derive(Subcommand)]
+enum GgufCommand {
+    /// Show a GGUF file's header, metadata and tensor table.
+    Inspect {
+        /// The file to inspect (default: the default model).
+        file: Option<PathBuf>,
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fetch => fetch_cmd::run(),
+        Command::Gguf { command: GgufCommand::Inspect { file, json } } => inspect::run(file.as_deref(), json),
+        Command::Quantize(args) => quantize_cmd::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
