@@ -357,15 +357,13 @@ pub fn quantize_file(input: &GgufFile, output: &Path, ftype: FileType) -> Result
 }
 
 fn convert(t: &TensorInfo, data: &[u8], target: GgmlType) -> Result<Vec<u8>> {
-    let (Some(from), Some(to)) = (quant::kernels(t.ty), quant::kernels(target)) else {
+    let (Some(from), Some(_)) = (quant::kernels(t.ty), quant::kernels(target)) else {
         bail!("tensor '{}': cannot convert {} to {} (this engine computes with: {})", t.name, t.ty, target, supported());
     };
     let n = t.n_elements() as usize;
     let mut values = vec![0f32; n];
     from.dequantize(data, &mut values).with_context(|| format!("dequantizing '{}'", t.name))?;
-    let mut out = vec![0u8; t.n_rows() as usize * target.row_bytes(t.row_len() as usize).unwrap_or(0)];
-    to.quantize(&values, &mut out).with_context(|| format!("quantizing '{}' to {target}", t.name))?;
-    Ok(out)
+    quant::quantize_for_file(target, &values).with_context(|| format!("quantizing '{}' to {target}", t.name))
 }
 
 fn supported() -> String {

@@ -37,7 +37,7 @@ pub(crate) mod k_quants;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use bytemuck::Pod;
+use bytemuck::{Pod, Zeroable};
 
 use crate::tensor::GgmlType;
 
@@ -256,6 +256,20 @@ pub fn quantize(ty: GgmlType, x: &[f32]) -> Result<Vec<u8>, QuantError> {
     let mut out = vec![0u8; bytes];
     k.quantize(x, &mut out)?;
     Ok(out)
+}
+
+/// ggml's `ggml_quantize_chunk` without an importance matrix: what llama-quantize writes into
+/// model files. The reference quantizer for every format but IQ4_NL, whose file quantizer
+/// searches more scales than its reference one.
+pub fn quantize_for_file(ty: GgmlType, x: &[f32]) -> Result<Vec<u8>, QuantError> {
+    if ty != GgmlType::IQ4_NL {
+        return quantize(ty, x);
+    }
+    let k = kernels(ty).ok_or(QuantError::Unsupported(ty))?;
+    let n_bytes = k.check_values(x.len())?;
+    let mut blocks = vec![iq4_nl::BlockIQ4NL::zeroed(); n_bytes / ty.block_bytes()];
+    iq4_nl::quantize_searching_scales(x, &mut blocks);
+    Ok(bytemuck::cast_slice(&blocks).to_vec())
 }
 
 #[cfg(test)]

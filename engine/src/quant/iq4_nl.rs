@@ -89,6 +89,16 @@ impl Format for BlockIQ4NL {
     }
 }
 
+/// ggml's `quantize_iq4_nl` without importance weights, which is what llama-quantize writes:
+/// like [`BlockIQ4NL::quantize`] but each block also tries 15 scales around the first fit
+/// (`ntry = 7`) and keeps the one with the smallest error.
+pub fn quantize_searching_scales(x: &[f32], out: &mut [BlockIQ4NL]) {
+    let mut codes = [0u8; QK4_NL];
+    for (xb, block) in x.chunks_exact(QK4_NL).zip(out.iter_mut()) {
+        block.d = quantize_row_iq4_nl_impl(xb, 7, &mut codes, &mut block.qs, &mut 0, &mut []);
+    }
+}
+
 /// ggml's `GROUP_MAX_EPS`: a block whose largest magnitude is below this counts as all zero.
 const GROUP_MAX_EPS: f32 = 1e-15;
 
