@@ -6,4 +6,17 @@ cd "$(dirname "$0")/.."
 # gguf-py (the independent reference for the file format and the block formats), pinned.
 python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 
+# The gguf-py reference vectors (engine/tests/gguf_py_vectors.rs) must be exactly what the
+# generator makes now: regenerate them into a temporary directory and compare.
+vectors_dir=engine/tests/data/gguf_py_vectors
+fresh_vectors=$(mktemp -d)
+trap 'rm -rf "$fresh_vectors"' EXIT
+python3 scripts/gguf_vectors.py "$fresh_vectors"
+if ! diff -r "$fresh_vectors" "$vectors_dir" >/dev/null; then
+    diff -rq "$fresh_vectors" "$vectors_dir" | sed "s|$fresh_vectors|<regenerated>|" >&2 || true
+    echo "error: $vectors_dir is stale: scripts/gguf_vectors.py (gguf-py, numpy) now makes different files." >&2
+    echo "Regenerate and commit them:  python3 scripts/gguf_vectors.py $vectors_dir" >&2
+    exit 1
+fi
+
 cargo test --workspace --all-targets
