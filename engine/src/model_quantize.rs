@@ -8,6 +8,7 @@
 //! and a tensor whose rows are not a whole number of 256-value super-blocks falls back to a
 //! 32-block format (SmolLM2's 576-wide rows turn most of a Q4_K_M file into Q5_0).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -321,11 +322,18 @@ pub struct Report {
     pub bytes_out: u64,
 }
 
-/// Writes `output`: `input` with its weight matrices converted for `ftype`. Tensors already in
-/// their target type are copied unchanged; others are dequantized to f32 and quantized with
-/// the reference quantizer (requantizing an already quantized model compounds the errors:
-/// quantize from F16/BF16/F32 when you can).
+/// Writes `output`: `input` with its weight matrices converted for `ftype` (see [`convert_model`]).
 pub fn quantize_file(input: &GgufFile, output: &Path, ftype: FileType) -> Result<Report> {
+    let (writer, report) = convert_model(input, ftype)?;
+    writer.write_file(output).with_context(|| format!("writing {}", output.display()))?;
+    Ok(report)
+}
+
+/// `input` with its weight matrices converted for `ftype`, ready to write. Tensors already in
+/// their target type are copied unchanged; others are dequantized to f32 and quantized as
+/// llama-quantize does (requantizing an already quantized model compounds the errors:
+/// quantize from F16/BF16/F32 when you can).
+pub fn convert_model(input: &GgufFile, ftype: FileType) -> Result<(GgufWriter<'_>, Report)> {
     let planned = plan(input, ftype)?;
     let mut writer = GgufWriter::new();
     for (key, value) in &input.header.metadata {
@@ -345,15 +353,14 @@ pub fn quantize_file(input: &GgufFile, output: &Path, ftype: FileType) -> Result
         let t = &p.source;
         let data = input.tensor_data(t);
         let converted = if p.target == t.ty {
-            data.to_vec()
+            Cow::Borrowed(data)
         } else {
-            convert(t, data, p.target)?
+            Cow::Owned(convert(t, data, p.target)?)
         };
         bytes_out += converted.len() as u64;
         writer.add_tensor(&t.name, &t.shape, p.target, converted)?;
     }
-    writer.write_file(output).with_context(|| format!("writing {}", output.display()))?;
-    Ok(Report { tensors: planned, bytes_in: input.header.data_len(), bytes_out })
+    Ok((writer, Report { tensors: planned, bytes_in: input.header.data_len(), bytes_out }))
 }
 
 fn convert(t: &TensorInfo, data: &[u8], target: GgmlType) -> Result<Vec<u8>> {
