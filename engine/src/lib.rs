@@ -5,7 +5,11 @@
 
 pub mod fetch;
 pub mod gguf;
+pub mod kv_cache;
+pub mod model;
 pub mod model_quantize;
+pub mod ops;
 pub mod quant;
 pub mod tensor;
+pub mod threadpool;
 

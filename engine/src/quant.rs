@@ -29,6 +29,7 @@ pub mod q6_k;
 pub mod q8_0;
 pub mod q8_1;
 pub mod q8_k;
+pub mod activation;
 pub mod simd;
 #[cfg(test)]
 pub(crate) mod test_util;
@@ -109,6 +110,12 @@ impl Kernels {
         } else {
             Err(QuantError::ByteLength { ty, bytes, expected, values })
         }
+    }
+
+    /// Checks that `values` values fill whole blocks taking exactly `bytes` bytes.
+    pub fn check_lengths(&self, values: usize, bytes: usize) -> Result<(), QuantError> {
+        let expected = self.check_values(values)?;
+        Self::check_bytes(self.ty, bytes, expected, values)
     }
 
     /// Decodes `bytes` (whole blocks of this format) into `out`.

@@ -1,0 +1,128 @@
+//! Causal self-attention with grouped-query heads, reading keys and values from the cache.
+//!
+//! For query head `h` of the token at position `p`:
+//! `out = Σ_{j ≤ p} softmax_j(q·k_j / √d) · v_j`, where `k_j, v_j` belong to KV head
+//! `h / (n_head / n_head_kv)`: with SmolLM2's 9 query heads and 3 KV heads, each KV head
+//! serves three consecutive query heads, which is what makes the cache 3× smaller.
+//!
+//! The softmax is computed *online*, as FlashAttention and llama.cpp's CPU flash-attention
+//! kernel do: one pass over the keys keeps a running maximum `M`, a running sum `S` and a
+//! running weighted sum of values; when a new maximum appears, what was accumulated so far is
+//! rescaled by `e^(M_old - M_new)`. No score vector is ever stored. Like llama.cpp (whose
+//! outputs our tests compare against), the query is rounded to f16 to meet the f16 keys, and
+//! the value accumulator is kept in f16.
+
+use half::f16;
+use half::slice::HalfFloatSliceExt;
+
+use crate::threadpool::ThreadPool;
+
+/// The shape of one attention call.
+pub struct AttentionShape {
+    pub n_head: usize,
+    pub n_head_kv: usize,
+    pub head_dim: usize,
+    /// Position of the first of the new tokens (all earlier positions are in the cache).
+    pub start: usize,
+    pub n_tokens: usize,
+}
+
+/// `q` is `[token][n_head][head_dim]` (already rotated); `keys`/`values` are the cache's
+/// `[position][n_head_kv][head_dim]` for positions `0..start + n_tokens`; `out` is like `q`.
+pub fn attention(pool: &ThreadPool, s: &AttentionShape, q: &[f32], keys: &[f16], values: &[f16], out: &mut [f32]) {
+    assert_eq!(out.len(), s.n_tokens * s.n_head * s.head_dim);
+    assert_eq!(q.len(), out.len());
+    assert!(keys.len() >= (s.start + s.n_tokens) * s.n_head_kv * s.head_dim && values.len() == keys.len());
+    let n_jobs = s.n_tokens * s.n_head;
+    let out_ptr = OutPtr(out.as_mut_ptr());
+    let n_threads = pool.n_threads();
+    pool.run(&|thread| {
+        let mut head = HeadScratch::new(s.head_dim);
+        // Jobs (token, head) are dealt round-robin: later tokens see more keys, so
+        // contiguous ranges would leave the last thread with most of the work.
+        for job in (thread..n_jobs).step_by(n_threads) {
+            let (t, h) = (job / s.n_head, job % s.n_head);
+            let at = (t * s.n_head + h) * s.head_dim;
+            head.attend(s, h, s.start + t + 1, &q[at..at + s.head_dim], keys, values);
+            // SAFETY: job (t, h) alone writes this head's slice of `out`, which is in bounds.
+            unsafe { out_ptr.write_slice(at, &head.out) };
+        }
+    });
+}
+
+/// Buffers for one head's attention, reused across jobs.
+struct HeadScratch {
+    q16: Vec<f16>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    acc: Vec<f32>,
+    acc16: Vec<f16>,
+    out: Vec<f32>,
+}
+
+impl HeadScratch {
+    fn new(head_dim: usize) -> HeadScratch {
+        HeadScratch {
+            q16: vec![f16::ZERO; head_dim],
+            k: vec![0.0; head_dim],
+            v: vec![0.0; head_dim],
+            acc: vec![0.0; head_dim],
+            acc16: vec![f16::ZERO; head_dim],
+            out: vec![0.0; head_dim],
+        }
+    }
+
+    /// Attention of query head `h` (vector `q`) over the first `n_keys` cached positions.
+    fn attend(&mut self, s: &AttentionShape, h: usize, n_keys: usize, q: &[f32], keys: &[f16], values: &[f16]) {
+        let d = s.head_dim;
+        let kv_dim = s.n_head_kv * d;
+        let kv_head = h / (s.n_head / s.n_head_kv);
+        let scale = 1.0 / (d as f32).sqrt();
+        self.q16.convert_from_f32_slice(q);
+        let mut q32 = std::mem::take(&mut self.out);
+        self.q16.convert_to_f32_slice(&mut q32);
+
+        let mut max = f32::NEG_INFINITY; // M: the largest score so far
+        let mut sum = 0.0f32; // S: Σ e^(score - M) so far
+        self.acc16.fill(f16::ZERO); // Σ e^(score - M) · v so far
+        for j in 0..n_keys {
+            let row = j * kv_dim + kv_head * d;
+            keys[row..row + d].convert_to_f32_slice(&mut self.k);
+            let score = self.k.iter().zip(&q32).map(|(k, q)| k * q).sum::<f32>() * scale;
+
+            self.acc16.convert_to_f32_slice(&mut self.acc);
+            let (rescale, weight) = if score > max {
+                // A new maximum: what was accumulated so far shrinks by e^(M_old - M_new).
+                let rescale = (max - score).exp();
+                max = score;
+                self.acc.iter_mut().for_each(|a| *a *= rescale);
+                // (llama.cpp stores the rescaled accumulator in f16 before adding to it)
+                self.acc16.convert_from_f32_slice(&self.acc);
+                self.acc16.convert_to_f32_slice(&mut self.acc);
+                (rescale, 1.0)
+            } else {
+                (1.0, (score - max).exp())
+            };
+            values[row..row + d].convert_to_f32_slice(&mut self.v);
+            self.acc.iter_mut().zip(&self.v).for_each(|(a, &v)| *a += v * weight);
+            self.acc16.convert_from_f32_slice(&self.acc);
+            sum = sum * rescale + weight;
+        }
+        self.acc16.convert_to_f32_slice(&mut self.acc);
+        let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
+        q32.iter_mut().zip(&self.acc).for_each(|(o, a)| *o = a * inv);
+        self.out = q32;
+    }
+}
+
+struct OutPtr(*mut f32);
+
+unsafe impl Sync for OutPtr {}
+
+impl OutPtr {
+    /// # Safety
+    /// The range is in bounds and written by no other thread concurrently.
+    unsafe fn write_slice(&self, at: usize, values: &[f32]) {
+        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), self.0.add(at), values.len()) }
+    }
+}
