@@ -7,5 +7,6 @@ pub mod fetch;
 pub mod gguf;
 pub mod model_quantize;
 pub mod quant;
+pub mod sampling;
 pub mod tensor;
 
