@@ -29,10 +29,24 @@
 //! temperature stage, as in llama.cpp. Not here: logit bias, grammars, adaptive-p and infill.
 
 pub mod candidates;
+pub mod min_p;
+pub mod penalties;
 pub mod rng;
+pub mod top_k;
+pub mod top_n_sigma;
+pub mod top_p;
+pub mod typical;
+pub mod xtc;
 
 pub use candidates::{Candidates, TokenData};
+pub use min_p::MinP;
+pub use penalties::Penalties;
 pub use rng::{Pcg32, DEFAULT_SEED};
+pub use top_k::TopK;
+pub use top_n_sigma::TopNSigma;
+pub use top_p::TopP;
+pub use typical::Typical;
+pub use xtc::Xtc;
 
 /// One stage of a chain: llama.cpp's `llama_sampler_i`.
 pub trait Sampler {
