@@ -29,9 +29,14 @@
 //! temperature stage, as in llama.cpp. Not here: logit bias, grammars, adaptive-p and infill.
 
 pub mod candidates;
+pub mod dist;
+pub mod greedy;
 pub mod min_p;
+pub mod mirostat_v1;
+pub mod mirostat_v2;
 pub mod penalties;
 pub mod rng;
+pub mod temperature;
 pub mod top_k;
 pub mod top_n_sigma;
 pub mod top_p;
@@ -39,9 +44,14 @@ pub mod typical;
 pub mod xtc;
 
 pub use candidates::{Candidates, TokenData};
+pub use dist::Dist;
+pub use greedy::Greedy;
 pub use min_p::MinP;
+pub use mirostat_v1::MirostatV1;
+pub use mirostat_v2::MirostatV2;
 pub use penalties::Penalties;
 pub use rng::{Pcg32, DEFAULT_SEED};
+pub use temperature::Temperature;
 pub use top_k::TopK;
 pub use top_n_sigma::TopNSigma;
 pub use top_p::TopP;
