@@ -29,11 +29,13 @@
 //! temperature stage, as in llama.cpp. Not here: logit bias, grammars, adaptive-p and infill.
 
 pub mod candidates;
+pub mod chain;
 pub mod dist;
 pub mod greedy;
 pub mod min_p;
 pub mod mirostat_v1;
 pub mod mirostat_v2;
+pub mod params;
 pub mod penalties;
 pub mod rng;
 pub mod temperature;
@@ -44,11 +46,13 @@ pub mod typical;
 pub mod xtc;
 
 pub use candidates::{Candidates, TokenData};
+pub use chain::{SamplerChain, SamplingError};
 pub use dist::Dist;
 pub use greedy::Greedy;
 pub use min_p::MinP;
 pub use mirostat_v1::MirostatV1;
 pub use mirostat_v2::MirostatV2;
+pub use params::{SamplerType, SamplingParams, DEFAULT_SAMPLERS};
 pub use penalties::Penalties;
 pub use rng::{Pcg32, DEFAULT_SEED};
 pub use temperature::Temperature;
