@@ -3,6 +3,7 @@
 //! Read it in course order: [`gguf`] (module 1: the file format), [`tensor`] and [`quant`]
 //! (module 3: the block formats), then the model (module 2, issue 3).
 
+pub mod bench;
 pub mod fetch;
 pub mod gguf;
 pub mod kv_cache;

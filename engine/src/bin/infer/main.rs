@@ -1,5 +1,6 @@
 //! `infer`: the reference engine's command line.
 
+mod bench_cmd;
 mod fetch_cmd;
 mod inspect;
 mod quantize_cmd;
@@ -28,6 +29,8 @@ enum Command {
     },
     /// Write a copy of a model with its weights in another format, as llama-quantize does.
     Quantize(quantize_cmd::Args),
+    /// Measure prompt-processing and generation speed, as llama-bench does.
+    Bench(bench_cmd::Args),
 }
 
 #[derive(Subcommand)]
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Fetch => fetch_cmd::run(),
         Command::Gguf { command: GgufCommand::Inspect { file, json } } => inspect::run(file.as_deref(), json),
         Command::Quantize(args) => quantize_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
