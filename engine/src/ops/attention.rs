@@ -84,11 +84,11 @@ impl HeadScratch {
 
         let mut max = f32::NEG_INFINITY; // M: the largest score so far
         let mut sum = 0.0f32; // S: Σ e^(score - M) so far
-        self.acc16.fill(f16::ZERO); // Σ e^(score - M) · v so far
+        self.acc16.fill(f16::ZERO); // Σ e^(score - M) · v so far, in f16
         for j in 0..n_keys {
             let row = j * kv_dim + kv_head * d;
             keys[row..row + d].convert_to_f32_slice(&mut self.k);
-            let score = self.k.iter().zip(&q32).map(|(k, q)| k * q).sum::<f32>() * scale;
+            let score = dot_like_ggml(&self.k, &q32) * scale;
 
             self.acc16.convert_to_f32_slice(&mut self.acc);
             let (rescale, weight) = if score > max {
@@ -104,15 +104,45 @@ impl HeadScratch {
                 (1.0, (score - max).exp())
             };
             values[row..row + d].convert_to_f32_slice(&mut self.v);
-            self.acc.iter_mut().zip(&self.v).for_each(|(a, &v)| *a += v * weight);
+            self.acc.iter_mut().zip(&self.v).for_each(|(a, &v)| *a = v.mul_add(weight, *a));
             self.acc16.convert_from_f32_slice(&self.acc);
-            sum = sum * rescale + weight;
+            sum = sum.mul_add(rescale, weight);
         }
         self.acc16.convert_to_f32_slice(&mut self.acc);
         let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
         q32.iter_mut().zip(&self.acc).for_each(|(o, a)| *o = a * inv);
         self.out = q32;
     }
+}
+
+/// `Σ a·b` summed in the order of ggml's AVX-512 `ggml_vec_dot_f16`: four 16-lane
+/// accumulators over each 64-value step, folded pairwise, then the lanes halved down to one
+/// (`_mm512_reduce_add_ps`). The order matters only in the last bits, but those last bits
+/// decide near-ties between two tokens, and our tests compare tokens with llama.cpp's.
+fn dot_like_ggml(a: &[f32], b: &[f32]) -> f32 {
+    const STEP: usize = 64;
+    const LANES: usize = 16;
+    let np = a.len() / STEP * STEP;
+    let mut acc = [[0f32; LANES]; 4];
+    for i in (0..np).step_by(STEP) {
+        for (j, lanes) in acc.iter_mut().enumerate() {
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                let k = i + j * LANES + l;
+                *lane = a[k].mul_add(b[k], *lane);
+            }
+        }
+    }
+    let mut v = [0f32; LANES];
+    for l in 0..LANES {
+        v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+    }
+    let t3: [f32; 8] = std::array::from_fn(|i| v[8 + i] + v[i]);
+    let t6: [f32; 4] = std::array::from_fn(|i| t3[4 + i] + t3[i]);
+    let mut sum = ((t6[0] + t6[2]) + (t6[1] + t6[3])) as f64;
+    for k in np..a.len() {
+        sum += (a[k] * b[k]) as f64;
+    }
+    sum as f32
 }
 
 struct OutPtr(*mut f32);

@@ -6,8 +6,8 @@
 pub fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
     let n = w.len();
     for (xr, yr) in x.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-        // ggml sums the squares in double precision, then scales in single precision.
-        let sum: f64 = xr.iter().map(|&v| (v as f64) * (v as f64)).sum();
+        // As ggml: each square in single precision, summed in double, scaled in single.
+        let sum: f64 = xr.iter().map(|&v| (v * v) as f64).sum();
         let mean = (sum / n as f64) as f32;
         let scale = 1.0 / (mean + eps).sqrt();
         for ((y, &v), &g) in yr.iter_mut().zip(xr).zip(w) {

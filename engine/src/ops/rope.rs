@@ -22,8 +22,10 @@ pub fn apply_rope(x: &mut [f32], head_dim: usize, angles: &[(f32, f32)]) {
     for head in x.chunks_exact_mut(head_dim) {
         for (pair, &(cos, sin)) in head.chunks_exact_mut(2).zip(angles) {
             let (x0, x1) = (pair[0], pair[1]);
-            pair[0] = x0 * cos - x1 * sin;
-            pair[1] = x0 * sin + x1 * cos;
+            // x0·cos − x1·sin and x0·sin + x1·cos, with one rounding less (a fused multiply-add)
+            // where llama.cpp's compiled code has one, so the bits agree with it.
+            pair[0] = x0.mul_add(cos, -(x1 * sin));
+            pair[1] = x0.mul_add(sin, x1 * cos);
         }
     }
 }

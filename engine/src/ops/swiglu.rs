@@ -1,10 +1,47 @@
 //! The SwiGLU gate of the feed-forward network: `silu(gate) * up`, with
 //! `silu(x) = x * sigmoid(x) = x / (1 + e^-x)`.
+//!
+//! `e^-x` is computed with ggml's vectorised approximation (`ggml_v_expf`, a degree-5
+//! polynomial after range reduction, within 1.5 ulp of the true value) rather than the C
+//! library's `expf`: the two differ in the last bit now and then, and since activations are
+//! then rounded to 8 bits, such a bit can flip a quantized value and, a few layers later, a
+//! near-tie between two tokens. Using ggml's formula keeps our tokens identical to llama.cpp's.
 
 /// `gate[i] = silu(gate[i]) * up[i]`, in place.
 pub fn swiglu(gate: &mut [f32], up: &[f32]) {
     for (g, &u) in gate.iter_mut().zip(up) {
-        *g = *g / (1.0 + (-*g).exp()) * u;
+        *g = *g / (1.0 + expf_like_ggml(-*g)) * u;
+    }
+}
+
+/// ggml's `ggml_v_expf` (AVX-512 and AVX2 variants), one lane at a time: `e^x = 2^n · e^b`
+/// with `n = round(x / ln 2)` and `|b| ≤ ln 2 / 2`, `e^b` by a polynomial.
+pub fn expf_like_ggml(x: f32) -> f32 {
+    let c = f32::from_bits;
+    let r = c(0x4b40_0000); // 1.5 · 2^23: adding it rounds to an integer
+    let z = x.mul_add(c(0x3fb8_aa3b), r); // x · log2(e) + r
+    let n = z - r;
+    // b = x - n·ln2, with ln 2 split in two parts for precision
+    let b = (-n).mul_add(c(0x35bf_be8e), (-n).mul_add(c(0x3f31_7200), x));
+    if n.abs() > 192.0 {
+        return if n <= 0.0 { 0.0 } else { f32::INFINITY };
+    }
+    let u = b * b;
+    let j = c(0x3c07_2010)
+        .mul_add(b, c(0x3d2b_9f17))
+        .mul_add(u, c(0x3e2a_af33).mul_add(b, c(0x3eff_fedb)))
+        .mul_add(u, c(0x3f7f_fff6).mul_add(b, 1.0));
+    scale_by_power_of_two(j, n as i32)
+}
+
+/// `j · 2^n` with a single rounding (as `vscalefps` does).
+fn scale_by_power_of_two(j: f32, n: i32) -> f32 {
+    if (-126..=127).contains(&n) {
+        j * f32::from_bits(((n + 127) as u32) << 23)
+    } else {
+        // Beyond one power's range: split (the result is 0/subnormal or infinite anyway).
+        let half = n / 2;
+        scale_by_power_of_two(scale_by_power_of_two(j, half), n - half)
     }
 }
 
@@ -19,5 +56,18 @@ mod tests {
         swiglu(&mut g, &[5.0, 3.0]);
         assert_eq!(g[0], 0.0);
         assert!((g[1] - 3.0 * 2.0 / (1.0 + (-2f32).exp())).abs() < 1e-6);
+    }
+
+    #[test]
+    fn ggml_expf_is_within_two_ulp_of_exp() {
+        let mut x = -87.0f32;
+        while x < 88.0 {
+            let (got, want) = (expf_like_ggml(x), (x as f64).exp());
+            let ulp = (want as f32).to_bits().abs_diff(got.to_bits());
+            assert!(ulp <= 2, "e^{x}: {got} vs {want} ({ulp} ulp)");
+            x += 0.0137;
+        }
+        assert_eq!(expf_like_ggml(-200.0), 0.0);
+        assert_eq!(expf_like_ggml(200.0), f32::INFINITY);
     }
 }
