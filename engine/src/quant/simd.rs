@@ -1,11 +1,234 @@
 //! Fast `vec_dot` paths, chosen at run time; each is tested against the scalar reference.
 //!
-//! TODO(issue 2): AVX2/FMA and AVX-512 VNNI paths.
+//! One module per architecture. Each offers, for a ggml type, the implementations this CPU
+//! can run, best first; [`best_vec_dot`] takes the first and `quant::build_tables` installs
+//! it. Types without a fast path, and every type on other architectures, keep the scalar
+//! trait methods, which stay the reference everywhere.
+//!
+//! Only x86_64 has fast paths so far. NEON (aarch64) ones would sit beside `x86`, but no
+//! machine this course tests on could run them, so they are not written.
 
 use super::VecDotFn;
 use crate::tensor::GgmlType;
 
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+/// Every fast `vec_dot` this CPU runs for `ty`, best first, named ("avx512vnni", "avx2", …).
+/// The scalar one is not in the list: it is `quant::scalar_kernels(ty)`.
+pub fn available_vec_dots(ty: GgmlType) -> Vec<(&'static str, VecDotFn)> {
+    #[cfg(target_arch = "x86_64")]
+    return x86::vec_dots(ty);
+    #[cfg(not(target_arch = "x86_64"))]
+    return {
+        let _ = ty;
+        Vec::new()
+    };
+}
+
 /// The fastest `vec_dot` this CPU runs for `ty` other than the scalar one, with its name.
-pub fn best_vec_dot(_ty: GgmlType) -> Option<(&'static str, VecDotFn)> {
-    None
+pub fn best_vec_dot(ty: GgmlType) -> Option<(&'static str, VecDotFn)> {
+    available_vec_dots(ty).into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use bytemuck::Zeroable;
+    use half::f16;
+
+    use super::*;
+    use crate::quant::Format;
+    use crate::quant::q4_0::BlockQ4_0;
+    use crate::quant::q4_1::BlockQ4_1;
+    use crate::quant::q5_0::BlockQ5_0;
+    use crate::quant::q5_1::BlockQ5_1;
+    use crate::quant::q8_0::BlockQ8_0;
+    use crate::quant::q8_1::BlockQ8_1;
+    use crate::quant::test_util::Rng;
+
+    /// Row lengths in blocks: one block, odd counts (the 512-bit kernels take blocks in pairs
+    /// and finish an odd row with a 256-bit step), even ones, and a 4096-weight row + 9 blocks.
+    const BLOCK_COUNTS: [usize; 8] = [1, 2, 3, 7, 16, 33, 128, 137];
+
+    /// How far a fast path may stray from the scalar sum, relative to Σ|terms|.
+    ///
+    /// Both sides add the same float terms — one per block, `dx·dy·Σq·y`, plus `m·s` for the
+    /// formats with a minimum — only grouped differently (per lane, per pair of blocks).
+    /// Each term is exact up to a rounding or two, and any order of float32 summation of k
+    /// terms is off by at most about k·2⁻²⁴·Σ|terms|: for the longest row here, 137 blocks
+    /// (274 terms), under 2e-5 per side. 1e-4 leaves room for that while one wrong block,
+    /// lane or scale, about 1/k of Σ|terms| (≥ 4e-3 here), still fails loudly. The bound is
+    /// relative to Σ|terms| and not to the result because terms cancel: the dot of two
+    /// random rows is much smaller than the rounding of its parts.
+    const RELATIVE_BOUND: f64 = 1e-4;
+
+    /// Every fast path against the scalar `F::vec_dot` on fresh random rows quantized with the
+    /// reference quantizers. `terms(w, a)` is Σ|terms| of one block pair (see
+    /// [`RELATIVE_BOUND`]).
+    fn agrees_with_scalar<F: Format>(terms: fn(&F, &F::Activation) -> f64) {
+        let impls = available_vec_dots(F::TYPE);
+        let mut rng = Rng::fresh();
+        for blocks in BLOCK_COUNTS {
+            let n = blocks * F::BLOCK_LEN;
+            let mut w = vec![F::zeroed(); blocks];
+            F::quantize(&rng.weights(n), &mut w);
+            let mut a = vec![F::Activation::zeroed(); n / F::Activation::BLOCK_LEN];
+            F::Activation::quantize(&rng.weights(n), &mut a);
+
+            let want = F::vec_dot(&w, &a);
+            let magnitude: f64 = w.iter().zip(&a).map(|(w, a)| terms(w, a)).sum();
+            for (name, vec_dot) in &impls {
+                let got = vec_dot(bytemuck::cast_slice(&w), bytemuck::cast_slice(&a));
+                let err = (got as f64 - want as f64).abs();
+                assert!(
+                    err <= RELATIVE_BOUND * magnitude,
+                    "{} {name}, {blocks} blocks: {got} vs scalar {want} (error {err:e}, Σ|terms| {magnitude:e})",
+                    F::TYPE
+                );
+            }
+        }
+    }
+
+    /// Σ|terms| of a block pair without a minimum: the one-block scalar dot is its only term.
+    fn one_term<F: Format>(w: &F, a: &F::Activation) -> f64 {
+        F::vec_dot(std::slice::from_ref(w), std::slice::from_ref(a)).abs() as f64
+    }
+
+    /// Σ|terms| of a Q4_1/Q5_1 block pair: |dx·dy·Σq·y| (the dot with m = 0) + |m·s|.
+    macro_rules! with_min {
+        ($block:ident) => {
+            |w: &$block, a: &BlockQ8_1| {
+                let no_min = $block::vec_dot(&[$block { m: f16::ZERO, ..*w }], std::slice::from_ref(a));
+                no_min.abs() as f64 + (w.m.to_f32() * a.s.to_f32()).abs() as f64
+            }
+        };
+    }
+
+    /// With every scale 1 and integer minimums, every term is an integer, and while Σ|terms|
+    /// stays below 2²⁴ every partial sum is exact in f32 in any order: the fast paths must
+    /// then equal the scalar result bit for bit, which pins down the integer parts (codes,
+    /// nibble order, fifth bits, signs) apart from any float reordering. The blocks are
+    /// random bytes, so every code pattern occurs; `fix(w, a, rng)` sets the scales and
+    /// keeps activations in −127..=127 as the reference quantizers do.
+    fn exact_on_integers<F: Format>(fix: fn(&mut F, &mut F::Activation, &mut Rng)) {
+        let impls = available_vec_dots(F::TYPE);
+        let mut rng = Rng::fresh();
+        // At most 31 blocks: a Q8_0 block's term is at most 32·128·127 < 2¹⁹, so Σ|terms| < 2²⁴.
+        for blocks in [1, 2, 3, 7, 16, 31] {
+            let mut w: Vec<F> = bytemuck::pod_collect_to_vec(&rng.bytes(blocks * size_of::<F>()));
+            let mut a: Vec<F::Activation> = bytemuck::pod_collect_to_vec(&rng.bytes(blocks * size_of::<F::Activation>()));
+            for (w, a) in w.iter_mut().zip(&mut a) {
+                fix(w, a, &mut rng);
+            }
+            let want = F::vec_dot(&w, &a);
+            for (name, vec_dot) in &impls {
+                let got = vec_dot(bytemuck::cast_slice(&w), bytemuck::cast_slice(&a));
+                assert_eq!(got, want, "{} {name}, {blocks} blocks, unit scales", F::TYPE);
+            }
+        }
+    }
+
+    fn unit_q8_0(a: &mut BlockQ8_0) {
+        a.d = f16::ONE;
+        a.qs.iter_mut().for_each(|q| *q = (*q).max(-127));
+    }
+
+    fn unit_q8_1(a: &mut BlockQ8_1) {
+        a.d = f16::ONE;
+        a.qs.iter_mut().for_each(|q| *q = (*q).max(-127));
+        a.s = f16::from_f32(a.qs.iter().map(|&q| q as f32).sum());
+    }
+
+    /// A small integer minimum, −8..=7.
+    fn small_int(rng: &mut Rng) -> f16 {
+        f16::from_f32((rng.next_u64() % 16) as f32 - 8.0)
+    }
+
+    #[test]
+    fn q4_0_matches_scalar() {
+        agrees_with_scalar::<BlockQ4_0>(one_term);
+        exact_on_integers::<BlockQ4_0>(|w, a, _| {
+            w.d = f16::ONE;
+            unit_q8_0(a);
+        });
+    }
+
+    #[test]
+    fn q4_1_matches_scalar() {
+        agrees_with_scalar::<BlockQ4_1>(with_min!(BlockQ4_1));
+        exact_on_integers::<BlockQ4_1>(|w, a, rng| {
+            (w.d, w.m) = (f16::ONE, small_int(rng));
+            unit_q8_1(a);
+        });
+    }
+
+    #[test]
+    fn q5_0_matches_scalar() {
+        agrees_with_scalar::<BlockQ5_0>(one_term);
+        exact_on_integers::<BlockQ5_0>(|w, a, _| {
+            w.d = f16::ONE;
+            unit_q8_0(a);
+        });
+    }
+
+    #[test]
+    fn q5_1_matches_scalar() {
+        agrees_with_scalar::<BlockQ5_1>(with_min!(BlockQ5_1));
+        exact_on_integers::<BlockQ5_1>(|w, a, rng| {
+            (w.d, w.m) = (f16::ONE, small_int(rng));
+            unit_q8_1(a);
+        });
+    }
+
+    #[test]
+    fn q8_0_matches_scalar() {
+        agrees_with_scalar::<BlockQ8_0>(one_term);
+        // Weights keep −128 (only an activation of −128 would break the sign trick).
+        exact_on_integers::<BlockQ8_0>(|w, a, _| {
+            w.d = f16::ONE;
+            unit_q8_0(a);
+        });
+    }
+
+    #[test]
+    fn q8_1_matches_scalar() {
+        agrees_with_scalar::<BlockQ8_1>(one_term);
+        exact_on_integers::<BlockQ8_1>(|w, a, _| {
+            w.d = f16::ONE;
+            unit_q8_1(a);
+        });
+    }
+
+    /// The tests above compare whatever `available_vec_dots` lists; make sure it lists every
+    /// level this CPU has, so they cannot pass by testing nothing.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn every_level_this_cpu_has_is_offered() {
+        let mut expected = Vec::new();
+        use std::arch::is_x86_feature_detected as has;
+        if has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512vnni") {
+            expected.push("avx512vnni");
+        }
+        if has!("avxvnni") {
+            expected.push("avxvnni");
+        }
+        if has!("avx2") {
+            expected.push("avx2");
+        }
+        let names: Vec<_> = available_vec_dots(GgmlType::Q4_0).iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, expected);
+        assert_eq!(best_vec_dot(GgmlType::Q4_0).map(|(name, _)| name), expected.first().copied());
+        assert_eq!(crate::quant::kernels(GgmlType::Q4_1).unwrap().vec_dot_impl, expected.first().copied().unwrap_or("scalar"));
+    }
+
+    /// The entries read rows through raw pointers, so they check lengths themselves.
+    #[test]
+    fn rows_of_different_lengths_are_refused() {
+        for (name, vec_dot) in available_vec_dots(GgmlType::Q4_0) {
+            let w = [0u8; 2 * size_of::<BlockQ4_0>()];
+            let a = [0u8; size_of::<BlockQ8_0>()];
+            let result = std::panic::catch_unwind(|| vec_dot(&w, &a));
+            assert!(result.is_err(), "{name} accepted 2 weight blocks with 1 activation block");
+        }
+    }
 }

@@ -1,0 +1,57 @@
+//! x86_64 fast paths, in three levels:
+//!
+//! - `avx2`: AVX2 + FMA + F16C (Haswell and later, Zen 1 and later). Bytes are multiplied
+//!   with `vpmaddubsw` (u8 × i8 → pairs summed to i16) then `vpmaddwd` (pairs of i16 → i32).
+//! - `avxvnni`: the same 256-bit kernels with VEX `vpdpbusd`, which does both steps in one
+//!   instruction (Alder Lake and later client chips, which lack AVX-512).
+//! - `avx512vnni`: 512-bit kernels, two 32-weight blocks per register, EVEX `vpdpbusd`
+//!   (Ice Lake / Zen 4 and later).
+//!
+//! [`vec_dots`] lists the levels best first; measure with `cargo bench -p engine --bench
+//! vec_dot` before reordering them.
+//!
+//! # Safety invariant
+//!
+//! Every kernel is an `unsafe fn` compiled with `#[target_feature(enable = …)]`: run on a
+//! CPU without those features it is undefined behaviour (at best an illegal instruction).
+//! Kernels are private to their level's module. The only way to reach one is the safe
+//! entry function that [`entry!`] wraps around it, and each level's `vec_dot(ty)` hands
+//! out entries only after `is_x86_feature_detected!` confirmed every feature its kernels
+//! are compiled with. Entries also check that both rows hold the same number of whole
+//! blocks, because the kernels read the rows through raw pointers with unaligned loads
+//! (blocks are 18 to 292 bytes long, so no block is aligned for a vector).
+
+use crate::quant::VecDotFn;
+use crate::tensor::GgmlType;
+
+/// Wraps `$kernel(w: *const u8, a: *const u8, blocks: usize) -> f32` in a safe
+/// [`VecDotFn`] over rows of `$w`-byte weight blocks and `$a`-byte activation blocks.
+/// Use it only where `$kernel`'s target features were detected (see the module doc).
+macro_rules! entry {
+    ($kernel:path, $w:expr, $a:expr) => {{
+        fn entry(w: &[u8], a: &[u8]) -> f32 {
+            let blocks = w.len() / $w;
+            assert!(
+                w.len() == blocks * $w && a.len() == blocks * $a,
+                "vec_dot: {} weight bytes and {} activation bytes are not the same number of blocks",
+                w.len(),
+                a.len()
+            );
+            // SAFETY: this entry exists only where the kernel's target features were detected
+            // (module doc), and both rows hold `blocks` whole blocks.
+            unsafe { $kernel(w.as_ptr(), a.as_ptr(), blocks) }
+        }
+        entry as crate::quant::VecDotFn
+    }};
+}
+
+mod avx2;
+mod avx512;
+
+/// The fast `vec_dot`s this CPU runs for `ty`, best first.
+pub(super) fn vec_dots(ty: GgmlType) -> Vec<(&'static str, VecDotFn)> {
+    [("avx512vnni", avx512::vec_dot(ty)), ("avxvnni", avx2::avxvnni_vec_dot(ty)), ("avx2", avx2::avx2_vec_dot(ty))]
+        .into_iter()
+        .filter_map(|(name, f)| Some((name, f?)))
+        .collect()
+}
