@@ -46,9 +46,10 @@ mod tests {
     use crate::quant::q8_1::BlockQ8_1;
     use crate::quant::test_util::Rng;
 
-    /// Row lengths in blocks: one block, odd counts (the 512-bit kernels take blocks in pairs
-    /// and finish an odd row with a 256-bit step), even ones, and a 4096-weight row + 9 blocks.
-    const BLOCK_COUNTS: [usize; 8] = [1, 2, 3, 7, 16, 33, 128, 137];
+    /// Row lengths in blocks: every remainder mod 4 with and without full steps (the 512-bit
+    /// kernels take four blocks per step, then a pair, then a single 256-bit block), and a
+    /// 4096-weight row plus 9 blocks.
+    const BLOCK_COUNTS: [usize; 9] = [1, 2, 3, 6, 7, 16, 33, 128, 137];
 
     /// How far a fast path may stray from the scalar sum, relative to Σ|terms|.
     ///
@@ -114,7 +115,7 @@ mod tests {
         let impls = available_vec_dots(F::TYPE);
         let mut rng = Rng::fresh();
         // At most 31 blocks: a Q8_0 block's term is at most 32·128·127 < 2¹⁹, so Σ|terms| < 2²⁴.
-        for blocks in [1, 2, 3, 7, 16, 31] {
+        for blocks in [1, 2, 3, 6, 7, 16, 31] {
             let mut w: Vec<F> = bytemuck::pod_collect_to_vec(&rng.bytes(blocks * size_of::<F>()));
             let mut a: Vec<F::Activation> = bytemuck::pod_collect_to_vec(&rng.bytes(blocks * size_of::<F::Activation>()));
             for (w, a) in w.iter_mut().zip(&mut a) {

@@ -50,7 +50,7 @@ mod avx512;
 
 /// The fast `vec_dot`s this CPU runs for `ty`, best first.
 pub(super) fn vec_dots(ty: GgmlType) -> Vec<(&'static str, VecDotFn)> {
-    [("avx512vnni", avx512::vec_dot(ty)), ("avxvnni", avx2::avxvnni_vec_dot(ty)), ("avx2", avx2::avx2_vec_dot(ty))]
+    [("avx512vnni", avx512::avx512vnni_vec_dot(ty)), ("avxvnni", avx2::avxvnni_vec_dot(ty)), ("avx2", avx2::avx2_vec_dot(ty))]
         .into_iter()
         .filter_map(|(name, f)| Some((name, f?)))
         .collect()
