@@ -11,6 +11,9 @@
 //!     cargo bench -p engine --bench vec_dot            # every type
 //!     cargo bench -p engine --bench vec_dot -- Q4      # types whose name contains "Q4"
 //!
+//! `cargo test --all-targets` runs it too, without `--bench`: then it only checks that every
+//! implementation runs, on a 16-row matrix, and times nothing.
+//!
 //! Numbers are from one thread: compare implementations, and llama.cpp on the same machine,
 //! never numbers from different machines.
 
@@ -41,19 +44,19 @@ fn random_row(seed: u64, n: usize) -> Vec<f32> {
         .collect()
 }
 
-/// The weight matrix (row-major bytes) and one activation row, or `None` if the type's
-/// reference quantizer is not written yet (it panics).
-fn inputs(ty: GgmlType) -> Option<(Vec<u8>, Vec<u8>)> {
+/// The weight matrix (`rows` rows, row-major bytes) and one activation row, or `None` if the
+/// type's reference quantizer is not written yet (it panics).
+fn inputs(ty: GgmlType, rows: usize) -> Option<(Vec<u8>, Vec<u8>)> {
     let activation = quant::kernels(ty)?.activation;
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let made = panic::catch_unwind(|| {
-        let rows: Vec<Vec<u8>> =
+        let distinct: Vec<Vec<u8>> =
             (0..DISTINCT_ROWS).map(|r| quant::quantize(ty, &random_row(r as u64, COLS)).unwrap()).collect();
-        let matrix: Vec<u8> = (0..ROWS).flat_map(|r| rows[r % DISTINCT_ROWS].iter().copied()).collect();
+        let matrix: Vec<u8> = (0..rows).flat_map(|r| distinct[r % DISTINCT_ROWS].iter().copied()).collect();
         let act = quant::quantize(activation, &random_row(1 << 32, COLS)).unwrap();
         // Probe the scalar dot too: a format may quantize before its dot is written.
-        quant::scalar_kernels(ty).unwrap().vec_dot(COLS, &matrix[..matrix.len() / ROWS], &act).unwrap();
+        quant::scalar_kernels(ty).unwrap().vec_dot(COLS, &matrix[..matrix.len() / rows], &act).unwrap();
         (matrix, act)
     });
     panic::set_hook(previous_hook);
@@ -61,8 +64,7 @@ fn inputs(ty: GgmlType) -> Option<(Vec<u8>, Vec<u8>)> {
 }
 
 /// Seconds per matrix-vector product: the median of `RUNS` runs of ~`RUN_TIME` each.
-fn time_matvec(vec_dot: VecDotFn, matrix: &[u8], act: &[u8]) -> f64 {
-    let row_bytes = matrix.len() / ROWS;
+fn time_matvec(vec_dot: VecDotFn, matrix: &[u8], row_bytes: usize, act: &[u8]) -> f64 {
     let matvec = || {
         let mut sum = 0.0f32;
         for row in matrix.chunks_exact(row_bytes) {
@@ -87,31 +89,53 @@ fn time_matvec(vec_dot: VecDotFn, matrix: &[u8], act: &[u8]) -> f64 {
     runs[RUNS / 2]
 }
 
+/// Under `cargo test`: every implementation of every type runs on a few rows and roughly
+/// agrees with the scalar one (a sanity check; `quant::simd`'s tests are the precise ones).
+fn smoke_test(ty: GgmlType, impls: &[(&str, VecDotFn)], matrix: &[u8], row_bytes: usize, act: &[u8]) {
+    for row in matrix.chunks_exact(row_bytes) {
+        let want = impls[0].1(row, act);
+        for (name, vec_dot) in &impls[1..] {
+            let got = vec_dot(row, act);
+            assert!((got - want).abs() <= 1e-3 * want.abs().max(1.0), "{ty} {name}: {got} vs scalar {want}");
+        }
+    }
+}
+
 fn main() {
-    // `cargo bench` passes `--bench`; any other argument filters types by name.
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    println!("{ROWS} x {COLS} weights, median of {RUNS} runs of ~{} ms, one thread", RUN_TIME.as_millis());
-    println!("{:<7} {:<11} {:>9} {:>12} {:>9}", "type", "impl", "GB/s", "GFLOP/s", "vs scalar");
+    // `cargo bench` passes `--bench`; `cargo test` does not. Other arguments filter types.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let benchmarking = args.iter().any(|a| a == "--bench");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let rows = if benchmarking { ROWS } else { DISTINCT_ROWS };
+    if benchmarking {
+        println!("{rows} x {COLS} weights, median of {RUNS} runs of ~{} ms, one thread", RUN_TIME.as_millis());
+        println!("{:<7} {:<11} {:>9} {:>12} {:>9}", "type", "impl", "GB/s", "GFLOP/s", "vs scalar");
+    }
     for ty in quant::supported_types() {
         if !filters.is_empty() && !filters.iter().any(|f| ty.name().contains(f.as_str())) {
             continue;
         }
-        let Some((matrix, act)) = inputs(ty) else {
+        let Some((matrix, act)) = inputs(ty, rows) else {
             println!("{:<7} skipped: its scalar kernels are not written yet", ty.name());
             continue;
         };
+        let row_bytes = matrix.len() / rows;
         let mut impls = vec![("scalar", quant::scalar_kernels(ty).unwrap().vec_dot_fn())];
         impls.extend(simd::available_vec_dots(ty));
+        if !benchmarking {
+            smoke_test(ty, &impls, &matrix, row_bytes, &act);
+            continue;
+        }
         let mut scalar_seconds = None;
         for (name, vec_dot) in impls {
-            let seconds = time_matvec(vec_dot, &matrix, &act);
+            let seconds = time_matvec(vec_dot, &matrix, row_bytes, &act);
             let scalar = *scalar_seconds.get_or_insert(seconds);
             println!(
                 "{:<7} {:<11} {:>9.2} {:>12.2} {:>8.1}x",
                 ty.name(),
                 name,
                 matrix.len() as f64 / seconds / 1e9,
-                2.0 * (ROWS * COLS) as f64 / seconds / 1e9,
+                2.0 * (rows * COLS) as f64 / seconds / 1e9,
                 scalar / seconds
             );
         }

@@ -34,22 +34,29 @@ pub fn best_vec_dot(ty: GgmlType) -> Option<(&'static str, VecDotFn)> {
 #[cfg(test)]
 mod tests {
     use bytemuck::Zeroable;
-    use half::f16;
+    use half::{bf16, f16};
 
     use super::*;
     use crate::quant::Format;
+    use crate::quant::k_quants::pack_scale_min_k4;
     use crate::quant::q4_0::BlockQ4_0;
     use crate::quant::q4_1::BlockQ4_1;
+    use crate::quant::q4_k::BlockQ4K;
     use crate::quant::q5_0::BlockQ5_0;
     use crate::quant::q5_1::BlockQ5_1;
+    use crate::quant::q6_k::BlockQ6K;
     use crate::quant::q8_0::BlockQ8_0;
     use crate::quant::q8_1::BlockQ8_1;
+    use crate::quant::q8_k::BlockQ8K;
     use crate::quant::test_util::Rng;
 
-    /// Row lengths in blocks: every remainder mod 4 with and without full steps (the 512-bit
-    /// kernels take four blocks per step, then a pair, then a single 256-bit block), and a
-    /// 4096-weight row plus 9 blocks.
-    const BLOCK_COUNTS: [usize; 9] = [1, 2, 3, 6, 7, 16, 33, 128, 137];
+    /// Row lengths in blocks: every remainder mod 4 with and without full steps (the drivers
+    /// take four blocks per step, then one at a time), and a 4096-weight row plus 9 blocks.
+    const BLOCK_COUNTS: &[usize] = &[1, 2, 3, 6, 7, 16, 33, 128, 137];
+
+    /// Row lengths of the float formats (one value per block): below, at and above each step
+    /// (8 values, 32 per 256-bit step, 64 per 512-bit step), and a 4096-wide row plus 37.
+    const FLOAT_COUNTS: &[usize] = &[1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 4133];
 
     /// How far a fast path may stray from the scalar sum, relative to Σ|terms|.
     ///
@@ -60,16 +67,18 @@ mod tests {
     /// (274 terms), under 2e-5 per side. 1e-4 leaves room for that while one wrong block,
     /// lane or scale, about 1/k of Σ|terms| (≥ 4e-3 here), still fails loudly. The bound is
     /// relative to Σ|terms| and not to the result because terms cancel: the dot of two
-    /// random rows is much smaller than the rounding of its parts.
+    /// random rows is much smaller than the rounding of its parts. (The float formats have
+    /// 4133 terms, but the scalar side sums in f64 and the fast paths spread them over 32 or
+    /// 64 lanes of at most 130 each: again under 1e-5.)
     const RELATIVE_BOUND: f64 = 1e-4;
 
     /// Every fast path against the scalar `F::vec_dot` on fresh random rows quantized with the
     /// reference quantizers. `terms(w, a)` is Σ|terms| of one block pair (see
     /// [`RELATIVE_BOUND`]).
-    fn agrees_with_scalar<F: Format>(terms: fn(&F, &F::Activation) -> f64) {
+    fn agrees_with_scalar<F: Format>(counts: &[usize], terms: fn(&F, &F::Activation) -> f64) {
         let impls = available_vec_dots(F::TYPE);
         let mut rng = Rng::fresh();
-        for blocks in BLOCK_COUNTS {
+        for &blocks in counts {
             let n = blocks * F::BLOCK_LEN;
             let mut w = vec![F::zeroed(); blocks];
             F::quantize(&rng.weights(n), &mut w);
@@ -108,14 +117,14 @@ mod tests {
     /// With every scale 1 and integer minimums, every term is an integer, and while Σ|terms|
     /// stays below 2²⁴ every partial sum is exact in f32 in any order: the fast paths must
     /// then equal the scalar result bit for bit, which pins down the integer parts (codes,
-    /// nibble order, fifth bits, signs) apart from any float reordering. The blocks are
-    /// random bytes, so every code pattern occurs; `fix(w, a, rng)` sets the scales and
-    /// keeps activations in −127..=127 as the reference quantizers do.
-    fn exact_on_integers<F: Format>(fix: fn(&mut F, &mut F::Activation, &mut Rng)) {
+    /// nibble order, fifth bits, signs, sub-block scales) apart from any float reordering.
+    /// The blocks are random bytes, so every code pattern occurs; `fix(w, a, rng)` sets the
+    /// scales and keeps activations in −127..=127 as the reference quantizers do. The callers
+    /// pick `counts` so that even the worst case stays below 2²⁴.
+    fn exact_on_integers<F: Format>(counts: &[usize], fix: fn(&mut F, &mut F::Activation, &mut Rng)) {
         let impls = available_vec_dots(F::TYPE);
         let mut rng = Rng::fresh();
-        // At most 31 blocks: a Q8_0 block's term is at most 32·128·127 < 2¹⁹, so Σ|terms| < 2²⁴.
-        for blocks in [1, 2, 3, 6, 7, 16, 31] {
+        for &blocks in counts {
             let mut w: Vec<F> = bytemuck::pod_collect_to_vec(&rng.bytes(blocks * size_of::<F>()));
             let mut a: Vec<F::Activation> = bytemuck::pod_collect_to_vec(&rng.bytes(blocks * size_of::<F::Activation>()));
             for (w, a) in w.iter_mut().zip(&mut a) {
@@ -128,6 +137,10 @@ mod tests {
             }
         }
     }
+
+    /// Block counts for the 32-weight formats: a block's integer dot is below 32·128·127 < 2¹⁹
+    /// in magnitude (Q8_0, the largest; Q4_1's m·s adds at most 8·2¹²), so 31 stay below 2²⁴.
+    const EXACT_COUNTS: &[usize] = &[1, 2, 3, 6, 7, 16, 31];
 
     fn unit_q8_0(a: &mut BlockQ8_0) {
         a.d = f16::ONE;
@@ -147,8 +160,8 @@ mod tests {
 
     #[test]
     fn q4_0_matches_scalar() {
-        agrees_with_scalar::<BlockQ4_0>(one_term);
-        exact_on_integers::<BlockQ4_0>(|w, a, _| {
+        agrees_with_scalar::<BlockQ4_0>(BLOCK_COUNTS, one_term);
+        exact_on_integers::<BlockQ4_0>(EXACT_COUNTS, |w, a, _| {
             w.d = f16::ONE;
             unit_q8_0(a);
         });
@@ -156,8 +169,8 @@ mod tests {
 
     #[test]
     fn q4_1_matches_scalar() {
-        agrees_with_scalar::<BlockQ4_1>(with_min!(BlockQ4_1));
-        exact_on_integers::<BlockQ4_1>(|w, a, rng| {
+        agrees_with_scalar::<BlockQ4_1>(BLOCK_COUNTS, with_min!(BlockQ4_1));
+        exact_on_integers::<BlockQ4_1>(EXACT_COUNTS, |w, a, rng| {
             (w.d, w.m) = (f16::ONE, small_int(rng));
             unit_q8_1(a);
         });
@@ -165,8 +178,8 @@ mod tests {
 
     #[test]
     fn q5_0_matches_scalar() {
-        agrees_with_scalar::<BlockQ5_0>(one_term);
-        exact_on_integers::<BlockQ5_0>(|w, a, _| {
+        agrees_with_scalar::<BlockQ5_0>(BLOCK_COUNTS, one_term);
+        exact_on_integers::<BlockQ5_0>(EXACT_COUNTS, |w, a, _| {
             w.d = f16::ONE;
             unit_q8_0(a);
         });
@@ -174,8 +187,8 @@ mod tests {
 
     #[test]
     fn q5_1_matches_scalar() {
-        agrees_with_scalar::<BlockQ5_1>(with_min!(BlockQ5_1));
-        exact_on_integers::<BlockQ5_1>(|w, a, rng| {
+        agrees_with_scalar::<BlockQ5_1>(BLOCK_COUNTS, with_min!(BlockQ5_1));
+        exact_on_integers::<BlockQ5_1>(EXACT_COUNTS, |w, a, rng| {
             (w.d, w.m) = (f16::ONE, small_int(rng));
             unit_q8_1(a);
         });
@@ -183,9 +196,9 @@ mod tests {
 
     #[test]
     fn q8_0_matches_scalar() {
-        agrees_with_scalar::<BlockQ8_0>(one_term);
+        agrees_with_scalar::<BlockQ8_0>(BLOCK_COUNTS, one_term);
         // Weights keep −128 (only an activation of −128 would break the sign trick).
-        exact_on_integers::<BlockQ8_0>(|w, a, _| {
+        exact_on_integers::<BlockQ8_0>(EXACT_COUNTS, |w, a, _| {
             w.d = f16::ONE;
             unit_q8_0(a);
         });
@@ -193,10 +206,89 @@ mod tests {
 
     #[test]
     fn q8_1_matches_scalar() {
-        agrees_with_scalar::<BlockQ8_1>(one_term);
-        exact_on_integers::<BlockQ8_1>(|w, a, _| {
+        agrees_with_scalar::<BlockQ8_1>(BLOCK_COUNTS, one_term);
+        exact_on_integers::<BlockQ8_1>(EXACT_COUNTS, |w, a, _| {
             w.d = f16::ONE;
             unit_q8_1(a);
+        });
+    }
+
+    /// Σ|wᵢ·aᵢ| over a block pair's dequantized values. The k-quants' kernels and the scalar
+    /// reference group a super-block's products into integer lanes differently, so no single
+    /// term is common to both; every lane, and so every float term, is bounded by this.
+    fn abs_products<F: Format>(w: &F, a: &F::Activation) -> f64 {
+        let mut x = vec![0.0; F::BLOCK_LEN];
+        F::dequantize(std::slice::from_ref(w), &mut x);
+        let mut y = vec![0.0; F::BLOCK_LEN];
+        F::Activation::dequantize(std::slice::from_ref(a), &mut y);
+        x.iter().zip(&y).map(|(&x, &y)| (x as f64 * y as f64).abs()).sum()
+    }
+
+    /// Q4_K sums its scaled codes and its minimums apart (d·sc·q·y and dmin·m·y): bound each.
+    fn q4_k_terms(w: &BlockQ4K, a: &BlockQ8K) -> f64 {
+        abs_products(&BlockQ4K { dmin: f16::ZERO, ..*w }, a) + abs_products(&BlockQ4K { d: f16::ZERO, ..*w }, a)
+    }
+
+    /// Block counts for the k-quants' exact test, with |y| ≤ 31 and sub-block scales (and
+    /// minimums) of magnitude ≤ 3: every integer a kernel builds for a super-block (Q6_K's lanes
+    /// before and after taking off the codes' offset 32 included) stays below
+    /// 256·3·(63 + 32)·31 < 2.3·10⁶, so three super-blocks stay below 2²⁴.
+    const EXACT_COUNTS_K: &[usize] = &[1, 2, 3];
+
+    fn unit_q8_k(a: &mut BlockQ8K) {
+        a.d = 1.0;
+        a.qs.iter_mut().for_each(|q| *q %= 32);
+        for (sum, qs) in a.bsums.iter_mut().zip(a.qs.chunks_exact(16)) {
+            *sum = qs.iter().map(|&q| q as i16).sum();
+        }
+    }
+
+    #[test]
+    fn q4_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ4K>(BLOCK_COUNTS, q4_k_terms);
+        exact_on_integers::<BlockQ4K>(EXACT_COUNTS_K, |w, a, rng| {
+            (w.d, w.dmin) = (f16::ONE, f16::ONE);
+            let mut small = || std::array::from_fn(|_| (rng.next_u64() % 4) as u8);
+            w.scales = pack_scale_min_k4(&small(), &small());
+            unit_q8_k(a);
+        });
+    }
+
+    #[test]
+    fn q6_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ6K>(BLOCK_COUNTS, abs_products);
+        exact_on_integers::<BlockQ6K>(EXACT_COUNTS_K, |w, a, rng| {
+            w.d = f16::ONE;
+            w.scales.iter_mut().for_each(|s| *s = (rng.next_u64() % 7) as i8 - 3);
+            unit_q8_k(a);
+        });
+    }
+
+    /// A small integer, −15..=15, in any float format: products and sums of 4133 of them stay
+    /// below 2²⁴, so they are exact.
+    fn small_float(rng: &mut Rng) -> f32 {
+        (rng.next_u64() % 31) as f32 - 15.0
+    }
+
+    #[test]
+    fn f32_matches_scalar() {
+        agrees_with_scalar::<f32>(FLOAT_COUNTS, abs_products);
+        exact_on_integers::<f32>(FLOAT_COUNTS, |w, a, rng| (*w, *a) = (small_float(rng), small_float(rng)));
+    }
+
+    #[test]
+    fn f16_matches_scalar() {
+        agrees_with_scalar::<f16>(FLOAT_COUNTS, abs_products);
+        exact_on_integers::<f16>(FLOAT_COUNTS, |w, a, rng| {
+            (*w, *a) = (f16::from_f32(small_float(rng)), f16::from_f32(small_float(rng)));
+        });
+    }
+
+    #[test]
+    fn bf16_matches_scalar() {
+        agrees_with_scalar::<bf16>(FLOAT_COUNTS, abs_products);
+        exact_on_integers::<bf16>(FLOAT_COUNTS, |w, a, rng| {
+            (*w, *a) = (bf16::from_f32(small_float(rng)), bf16::from_f32(small_float(rng)));
         });
     }
 

@@ -45,13 +45,19 @@ macro_rules! entry {
     }};
 }
 
+#[macro_use]
 mod avx2;
 mod avx512;
+mod float;
+mod k_quants;
 
-/// The fast `vec_dot`s this CPU runs for `ty`, best first.
+/// The fast `vec_dot`s this CPU runs for `ty`, best first. (The float formats have no byte
+/// dots, so the `avxvnni` level would repeat the `avx2` kernels: it offers none.)
 pub(super) fn vec_dots(ty: GgmlType) -> Vec<(&'static str, VecDotFn)> {
-    [("avx512vnni", avx512::avx512vnni_vec_dot(ty)), ("avxvnni", avx2::avxvnni_vec_dot(ty)), ("avx2", avx2::avx2_vec_dot(ty))]
-        .into_iter()
-        .filter_map(|(name, f)| Some((name, f?)))
-        .collect()
+    let levels = [
+        ("avx512vnni", avx512::avx512vnni_vec_dot(ty).or_else(|| float::avx512_vec_dot(ty))),
+        ("avxvnni", avx2::avxvnni_vec_dot(ty)),
+        ("avx2", avx2::avx2_vec_dot(ty).or_else(|| float::avx2_vec_dot(ty))),
+    ];
+    levels.into_iter().filter_map(|(name, f)| Some((name, f?))).collect()
 }

@@ -35,6 +35,8 @@ pub(super) trait ByteDot {
     const ONE_INSTRUCTION: bool;
     /// `acc + Σ u·s` over each group of four bytes (`u` unsigned, `s` signed).
     unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i;
+    /// `acc + Σ p·scale` over each pair of i16 lanes (the k-quants' scaled sub-block sums).
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i;
 }
 
 /// AVX2: `vpmaddubsw` multiplies and adds pairs into saturating i16, `vpmaddwd` by ones
@@ -53,9 +55,14 @@ impl ByteDot for Maddubs {
             _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
         }
     }
+
+    #[inline(always)]
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i {
+        unsafe { _mm256_add_epi32(acc, _mm256_madd_epi16(p, scale)) }
+    }
 }
 
-/// AVX-VNNI: VEX-encoded `vpdpbusd`, straight to i32.
+/// AVX-VNNI: VEX-encoded `vpdpbusd`, straight to i32 (and `vpdpwssd` for i16 pairs).
 pub(super) struct AvxVnni;
 
 impl ByteDot for AvxVnni {
@@ -64,6 +71,11 @@ impl ByteDot for AvxVnni {
     #[inline(always)]
     unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
         unsafe { _mm256_dpbusd_avx_epi32(acc, u, s) }
+    }
+
+    #[inline(always)]
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i {
+        unsafe { _mm256_dpwssd_avx_epi32(acc, p, scale) }
     }
 }
 
@@ -76,6 +88,11 @@ impl ByteDot for Avx512Vnni {
     #[inline(always)]
     unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
         unsafe { _mm256_dpbusd_epi32(acc, u, s) }
+    }
+
+    #[inline(always)]
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i {
+        unsafe { _mm256_dpwssd_epi32(acc, p, scale) }
     }
 }
 
@@ -134,7 +151,7 @@ unsafe fn signed_dot<D: ByteDot>(x: __m256i, y: __m256i) -> __m256i {
 }
 
 #[inline(always)]
-unsafe fn hsum(v: __m256) -> f32 {
+pub(super) unsafe fn hsum(v: __m256) -> f32 {
     unsafe {
         let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -403,26 +420,34 @@ pub(super) unsafe fn drive<B: Block, D: ByteDot>(x: *const u8, y: *const u8, blo
 
 // ---- The two levels ----
 
-/// Instantiates the driver for every format with `$dot` under `$features` and returns
-/// `$ty`'s entry.
+/// Instantiates every 256-bit kernel with `$dot` under `$features` and returns `$ty`'s entry.
+/// (Also used by the AVX-512 level for the k-quants.)
 macro_rules! kernels_256 {
     ($ty:expr, $dot:ty, $features:literal) => {{
+        use crate::quant::q4_k::BlockQ4K;
+        use crate::quant::q6_k::BlockQ6K;
+        use crate::quant::q8_k::BlockQ8K;
+        use $crate::quant::simd::x86::avx2::{Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, drive, Block};
+        use $crate::quant::simd::x86::k_quants;
+
         macro_rules! kernel {
-            ($block:ty) => {{
+            ($generic:path, $x:expr, $y:expr) => {{
                 #[target_feature(enable = $features)]
                 unsafe fn kernel(x: *const u8, y: *const u8, blocks: usize) -> f32 {
-                    unsafe { drive::<$block, $dot>(x, y, blocks) }
+                    unsafe { $generic(x, y, blocks) }
                 }
-                entry!(kernel, <$block>::X, <$block>::Y)
+                entry!(kernel, $x, $y)
             }};
         }
         match $ty {
-            GgmlType::Q4_0 => Some(kernel!(Q4_0)),
-            GgmlType::Q4_1 => Some(kernel!(Q4_1)),
-            GgmlType::Q5_0 => Some(kernel!(Q5_0)),
-            GgmlType::Q5_1 => Some(kernel!(Q5_1)),
-            GgmlType::Q8_0 => Some(kernel!(Q8_0)),
-            GgmlType::Q8_1 => Some(kernel!(Q8_1)),
+            GgmlType::Q4_0 => Some(kernel!(drive::<Q4_0, $dot>, Q4_0::X, Q4_0::Y)),
+            GgmlType::Q4_1 => Some(kernel!(drive::<Q4_1, $dot>, Q4_1::X, Q4_1::Y)),
+            GgmlType::Q5_0 => Some(kernel!(drive::<Q5_0, $dot>, Q5_0::X, Q5_0::Y)),
+            GgmlType::Q5_1 => Some(kernel!(drive::<Q5_1, $dot>, Q5_1::X, Q5_1::Y)),
+            GgmlType::Q8_0 => Some(kernel!(drive::<Q8_0, $dot>, Q8_0::X, Q8_0::Y)),
+            GgmlType::Q8_1 => Some(kernel!(drive::<Q8_1, $dot>, Q8_1::X, Q8_1::Y)),
+            GgmlType::Q4_K => Some(kernel!(k_quants::q4_k_q8_k::<$dot>, size_of::<BlockQ4K>(), size_of::<BlockQ8K>())),
+            GgmlType::Q6_K => Some(kernel!(k_quants::q6_k_q8_k::<$dot>, size_of::<BlockQ6K>(), size_of::<BlockQ8K>())),
             _ => None,
         }
     }};

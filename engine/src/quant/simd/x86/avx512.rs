@@ -214,6 +214,8 @@ pub(super) fn avx512vnni_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
         GgmlType::Q5_1 => kernel!(Q5_1),
         GgmlType::Q8_0 => kernel!(Q8_0),
         GgmlType::Q8_1 => kernel!(Q8_1),
+        // The k-quants' 256-bit kernels, with EVEX `vpdpwssd`.
+        GgmlType::Q4_K | GgmlType::Q6_K => return kernels_256!(ty, Avx512Vnni, "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c"),
         _ => return None,
     })
 }
