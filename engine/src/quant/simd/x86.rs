@@ -1,25 +1,32 @@
-//! x86_64 fast paths, in three levels:
+//! x86_64 fast paths, in three levels, each a set of target features:
 //!
 //! - `avx2`: AVX2 + FMA + F16C (Haswell and later, Zen 1 and later). Bytes are multiplied
 //!   with `vpmaddubsw` (u8 × i8 → pairs summed to i16) then `vpmaddwd` (pairs of i16 → i32).
 //! - `avxvnni`: the same 256-bit kernels with VEX `vpdpbusd`, which does both steps in one
 //!   instruction (Alder Lake and later client chips, which lack AVX-512).
-//! - `avx512vnni`: 512-bit kernels, two 32-weight blocks per register, EVEX `vpdpbusd`
-//!   (Ice Lake / Zen 4 and later).
+//! - `avx512vnni`: AVX-512 F/BW/VL + VNNI (Ice Lake / Zen 4 and later): 512-bit kernels
+//!   with EVEX `vpdpbusd`, two 32-weight blocks per register.
 //!
-//! [`vec_dots`] lists the levels best first; measure with `cargo bench -p engine --bench
-//! vec_dot` before reordering them.
+//! | types                          | `avx2`, `avxvnni`        | `avx512vnni`           |
+//! |--------------------------------|--------------------------|------------------------|
+//! | Q4_0, Q4_1, Q5_0, Q5_1, Q8_0/1 | [`avx2`]: 1 block/register | [`avx512`]: 2 blocks/register |
+//! | Q4_K, Q6_K                     | [`k_quants`] (256-bit)   | [`k_quants`], EVEX     |
+//! | F32, F16, BF16                 | [`float`] (`avx2` only)  | [`float`] (512-bit)    |
+//!
+//! [`vec_dots`] lists the levels best first, which `cargo bench -p engine --bench vec_dot`
+//! confirmed on a Xeon with all three (where two levels run the same 256-bit code, they tie).
 //!
 //! # Safety invariant
 //!
 //! Every kernel is an `unsafe fn` compiled with `#[target_feature(enable = …)]`: run on a
 //! CPU without those features it is undefined behaviour (at best an illegal instruction).
-//! Kernels are private to their level's module. The only way to reach one is the safe
-//! entry function that [`entry!`] wraps around it, and each level's `vec_dot(ty)` hands
-//! out entries only after `is_x86_feature_detected!` confirmed every feature its kernels
-//! are compiled with. Entries also check that both rows hold the same number of whole
-//! blocks, because the kernels read the rows through raw pointers with unaligned loads
-//! (blocks are 18 to 292 bytes long, so no block is aligned for a vector).
+//! Kernels, and the generic `#[inline(always)]` code they are made of, are private to this
+//! module. The only way out is the safe entry function that `entry!` wraps around a
+//! kernel, and the functions that hand out entries (each level's `…_vec_dot(ty)`) first
+//! check with `is_x86_feature_detected!` every feature their kernels are compiled with.
+//! Entries also check that both rows hold the same number of whole blocks, because the
+//! kernels read the rows through raw pointers, always with unaligned loads (blocks are 2 to
+//! 292 bytes long and packed back to back, so no block is aligned for a vector).
 
 use crate::quant::VecDotFn;
 use crate::tensor::GgmlType;
