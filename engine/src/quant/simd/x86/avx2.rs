@@ -1,0 +1,474 @@
+//! 256-bit kernels: one 32-weight block per register, as llama.cpp's AVX2 paths.
+//!
+//! A format is only its integer dot ([`Block::dot`]: 32 codes times 32 activation codes,
+//! as eight i32 lanes); one driver, [`drive`], does the rest for every format: the f16
+//! scales, converted four blocks at a time (one F16C conversion instead of four: per block
+//! that was the costliest part after the dot itself), the multiply-add into two float
+//! accumulators, the minimum terms of Q4_1/Q5_1. Everything is generic over [`ByteDot`], the
+//! step that multiplies bytes, and instantiated for two levels: `avx2` (`vpmaddubsw` +
+//! `vpmaddwd`) and `avxvnni` (`vpdpbusd`). The AVX-512 level reuses the driver, with EVEX
+//! `vpdpbusd`, for a row's last one to three blocks.
+//!
+//! The generic functions are `#[inline(always)]` and have no target features of their own:
+//! they are compiled inside the `#[target_feature]` function that instantiates them, with
+//! that function's features (the `memchr` crate's pattern). Calling one anywhere else would
+//! run instructions the CPU may lack; only the instantiations below, and `avx512`'s, do.
+
+use std::arch::x86_64::*;
+use std::mem::{offset_of, size_of};
+
+use crate::quant::VecDotFn;
+use crate::quant::q4_0::BlockQ4_0;
+use crate::quant::q4_1::BlockQ4_1;
+use crate::quant::q5_0::BlockQ5_0;
+use crate::quant::q5_1::BlockQ5_1;
+use crate::quant::q8_0::BlockQ8_0;
+use crate::quant::q8_1::BlockQ8_1;
+use crate::tensor::GgmlType;
+
+/// How a kernel multiplies 32 unsigned bytes by 32 signed bytes: eight i32 lanes, each the
+/// sum of four adjacent products. Before AVX-VNNI-INT8, x86 has no signed × signed byte
+/// multiply, so the kernels arrange for one side to be unsigned.
+pub(super) trait ByteDot {
+    /// Whether [`ByteDot::dot`] is one instruction. Kernels then prefer a second dot to the
+    /// byte operations that would otherwise make a signed side unsigned.
+    const ONE_INSTRUCTION: bool;
+    /// `acc + Σ u·s` over each group of four bytes (`u` unsigned, `s` signed).
+    unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i;
+    /// `acc + Σ p·scale` over each pair of i16 lanes (the k-quants' scaled sub-block sums).
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i;
+}
+
+/// AVX2: `vpmaddubsw` multiplies and adds pairs into saturating i16, `vpmaddwd` by ones
+/// adds pairs of those into i32. Nothing saturates here: the unsigned side is at most 128
+/// in every kernel (a 4- or 5-bit code, or |i8|), so a pair lies in
+/// [2·128·(−128), 2·128·127] = [−32768, 32512], inside i16.
+pub(super) struct Maddubs;
+
+impl ByteDot for Maddubs {
+    const ONE_INSTRUCTION: bool = false;
+
+    #[inline(always)]
+    unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+        unsafe {
+            let pairs = _mm256_maddubs_epi16(u, s);
+            _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i {
+        unsafe { _mm256_add_epi32(acc, _mm256_madd_epi16(p, scale)) }
+    }
+}
+
+/// AVX-VNNI: VEX-encoded `vpdpbusd`, straight to i32 (and `vpdpwssd` for i16 pairs).
+pub(super) struct AvxVnni;
+
+impl ByteDot for AvxVnni {
+    const ONE_INSTRUCTION: bool = true;
+
+    #[inline(always)]
+    unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+        unsafe { _mm256_dpbusd_avx_epi32(acc, u, s) }
+    }
+
+    #[inline(always)]
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i {
+        unsafe { _mm256_dpwssd_avx_epi32(acc, p, scale) }
+    }
+}
+
+/// AVX-512 VNNI + VL: EVEX-encoded `vpdpbusd` on 256-bit registers.
+pub(super) struct Avx512Vnni;
+
+impl ByteDot for Avx512Vnni {
+    const ONE_INSTRUCTION: bool = true;
+
+    #[inline(always)]
+    unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+        unsafe { _mm256_dpbusd_epi32(acc, u, s) }
+    }
+
+    #[inline(always)]
+    unsafe fn scaled_add(acc: __m256i, p: __m256i, scale: __m256i) -> __m256i {
+        unsafe { _mm256_dpwssd_epi32(acc, p, scale) }
+    }
+}
+
+// ---- Helpers ----
+
+#[inline(always)]
+pub(super) unsafe fn read_u16(p: *const u8) -> u16 {
+    unsafe { p.cast::<u16>().read_unaligned() }
+}
+
+#[inline(always)]
+pub(super) unsafe fn read_u32(p: *const u8) -> u32 {
+    unsafe { p.cast::<u32>().read_unaligned() }
+}
+
+#[inline(always)]
+unsafe fn load(p: *const u8) -> __m256i {
+    unsafe { _mm256_loadu_si256(p.cast()) }
+}
+
+/// The 32 4-bit codes of a Q4/Q5 block as bytes in 0..=15, in weight order: byte j of `qs`
+/// holds weight j in its low nibble and weight j + 16 in its high one.
+#[inline(always)]
+unsafe fn nibbles(qs: *const u8) -> __m256i {
+    unsafe {
+        let packed = _mm_loadu_si128(qs.cast());
+        // 16-bit shifts leak the neighbouring byte's bits in; the mask drops them.
+        let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+        _mm256_and_si256(both, _mm256_set1_epi8(0x0F))
+    }
+}
+
+/// 0xFF in byte j where bit j of the little-endian u32 at `qh` is set, else 0 (Q5 blocks keep
+/// their codes' fifth bits there).
+#[inline(always)]
+unsafe fn bytes_from_bits(qh: *const u8) -> __m256i {
+    unsafe {
+        // Byte j gets byte j / 8 of qh (the shuffle works within 128-bit halves, so each half
+        // indexes its own copy of the four bytes)…
+        let spread = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(read_u32(qh) as i32),
+            _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0),
+        );
+        // …then every bit but bit j % 8 is set: the byte is all ones iff that bit was set.
+        let probed = _mm256_or_si256(spread, _mm256_set1_epi64x(0x7FBF_DFEF_F7FB_FDFE));
+        _mm256_cmpeq_epi8(probed, _mm256_set1_epi8(-1))
+    }
+}
+
+/// Σ x·y over groups of four bytes, both signed: move x's sign onto y, x·y = |x|·(±y).
+/// Wrong only where y = −128 meets a negative x (negating −128 wraps); activations never
+/// hold −128, the reference quantizers round into −127..=127.
+#[inline(always)]
+unsafe fn signed_dot<D: ByteDot>(x: __m256i, y: __m256i) -> __m256i {
+    unsafe { D::dot(_mm256_setzero_si256(), _mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)) }
+}
+
+#[inline(always)]
+pub(super) unsafe fn hsum(v: __m256) -> f32 {
+    unsafe {
+        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
+    }
+}
+
+/// Lanes 1 + 3 + 5 + 7, where the drivers collect the m·s terms.
+#[inline(always)]
+pub(super) unsafe fn odd_lanes_sum(v: __m256) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), v) };
+    lanes[1] + lanes[3] + lanes[5] + lanes[7]
+}
+
+// ---- The formats ----
+
+/// A (weight, activation) block pairing, as the drivers see it.
+pub(super) trait Block {
+    /// Bytes per weight block and per activation block.
+    const X: usize;
+    const Y: usize;
+    /// Whether the blocks start with `d, m` and `d, s` (Q4_1, Q5_1 · Q8_1: each block adds
+    /// `m·s`, since m·Σ dy·y = m·s, which is why Q8_1 stores `s`) rather than a lone `d`.
+    /// Either way `d` is at offset 0 of both blocks.
+    const MIN: bool;
+    /// The block's integer dot, Σ code·y, in eight i32 lanes.
+    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i;
+}
+
+/// Q4_0 · Q8_0: codes q − 8.
+pub(super) struct Q4_0;
+
+impl Block for Q4_0 {
+    const X: usize = size_of::<BlockQ4_0>();
+    const Y: usize = size_of::<BlockQ8_0>();
+    const MIN: bool = false;
+
+    #[inline(always)]
+    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+        unsafe {
+            let q = nibbles(x.add(offset_of!(BlockQ4_0, qs)));
+            let a = load(y.add(offset_of!(BlockQ8_0, qs)));
+            if D::ONE_INSTRUCTION {
+                // Keep the codes unsigned: Σ (q − 8)·y = Σ q·y − Σ 8·y.
+                let zero = _mm256_setzero_si256();
+                _mm256_sub_epi32(D::dot(zero, q, a), D::dot(zero, _mm256_set1_epi8(8), a))
+            } else {
+                signed_dot::<D>(_mm256_sub_epi8(q, _mm256_set1_epi8(8)), a)
+            }
+        }
+    }
+}
+
+/// Q4_1 · Q8_1: codes q, already unsigned.
+pub(super) struct Q4_1;
+
+impl Block for Q4_1 {
+    const X: usize = size_of::<BlockQ4_1>();
+    const Y: usize = size_of::<BlockQ8_1>();
+    const MIN: bool = true;
+
+    #[inline(always)]
+    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+        unsafe {
+            let q = nibbles(x.add(offset_of!(BlockQ4_1, qs)));
+            D::dot(_mm256_setzero_si256(), q, load(y.add(offset_of!(BlockQ8_1, qs))))
+        }
+    }
+}
+
+/// Q5_0 · Q8_0: codes (low nibble + 16·fifth bit) − 16.
+pub(super) struct Q5_0;
+
+impl Block for Q5_0 {
+    const X: usize = size_of::<BlockQ5_0>();
+    const Y: usize = size_of::<BlockQ8_0>();
+    const MIN: bool = false;
+
+    #[inline(always)]
+    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+        unsafe {
+            let low = nibbles(x.add(offset_of!(BlockQ5_0, qs)));
+            let high = bytes_from_bits(x.add(offset_of!(BlockQ5_0, qh)));
+            let a = load(y.add(offset_of!(BlockQ8_0, qs)));
+            if D::ONE_INSTRUCTION {
+                // Σ (q − 16)·y = Σ q·y − Σ 16·y with q unsigned.
+                let q = _mm256_or_si256(low, _mm256_and_si256(high, _mm256_set1_epi8(0x10)));
+                let zero = _mm256_setzero_si256();
+                _mm256_sub_epi32(D::dot(zero, q, a), D::dot(zero, _mm256_set1_epi8(16), a))
+            } else {
+                // Set the top four bits where the fifth bit is clear: as an i8 that byte is
+                // low − 16, and where it is set, low + 16 − 16 = low. No subtraction needed.
+                let w = _mm256_or_si256(low, _mm256_andnot_si256(high, _mm256_set1_epi8(0xF0u8 as i8)));
+                signed_dot::<D>(w, a)
+            }
+        }
+    }
+}
+
+/// Q5_1 · Q8_1: codes low nibble + 16·fifth bit, unsigned.
+pub(super) struct Q5_1;
+
+impl Block for Q5_1 {
+    const X: usize = size_of::<BlockQ5_1>();
+    const Y: usize = size_of::<BlockQ8_1>();
+    const MIN: bool = true;
+
+    #[inline(always)]
+    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+        unsafe {
+            let low = nibbles(x.add(offset_of!(BlockQ5_1, qs)));
+            let high = bytes_from_bits(x.add(offset_of!(BlockQ5_1, qh)));
+            let q = _mm256_or_si256(low, _mm256_and_si256(high, _mm256_set1_epi8(0x10)));
+            D::dot(_mm256_setzero_si256(), q, load(y.add(offset_of!(BlockQ8_1, qs))))
+        }
+    }
+}
+
+/// Q8_0 · Q8_0 (`Q8<34, 2>`) and Q8_1 · Q8_1 (`Q8<36, 4>`, whose `s` is not needed): signed
+/// codes on both sides. `QS` is where the codes start.
+pub(super) struct Q8<const BLOCK: usize, const QS: usize>;
+
+pub(super) type Q8_0 = Q8<{ size_of::<BlockQ8_0>() }, { offset_of!(BlockQ8_0, qs) }>;
+pub(super) type Q8_1 = Q8<{ size_of::<BlockQ8_1>() }, { offset_of!(BlockQ8_1, qs) }>;
+
+impl<const BLOCK: usize, const QS: usize> Block for Q8<BLOCK, QS> {
+    const X: usize = BLOCK;
+    const Y: usize = BLOCK;
+    const MIN: bool = false;
+
+    #[inline(always)]
+    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+        unsafe { signed_dot::<D>(load(x.add(QS)), load(y.add(QS))) }
+    }
+}
+
+const _: () = assert!(
+    offset_of!(BlockQ4_0, d) == 0
+        && offset_of!(BlockQ4_1, d) == 0
+        && offset_of!(BlockQ4_1, m) == 2
+        && offset_of!(BlockQ5_0, d) == 0
+        && offset_of!(BlockQ5_1, d) == 0
+        && offset_of!(BlockQ5_1, m) == 2
+        && offset_of!(BlockQ8_0, d) == 0
+        && offset_of!(BlockQ8_1, d) == 0
+        && offset_of!(BlockQ8_1, s) == 2
+);
+
+// ---- Scales ----
+
+/// Blocks i..i + 4's scales in one F16C conversion: `[dx·dy, m·s]` of block k in lanes
+/// (2k, 2k + 1). Without a minimum the odd lanes are meaningless.
+#[inline(always)]
+pub(super) unsafe fn scales4<B: Block>(x: *const u8, y: *const u8) -> __m256 {
+    unsafe {
+        if B::MIN {
+            // [dx0 m0 … dx3 m3] times [dy0 s0 … dy3 s3].
+            _mm256_mul_ps(_mm256_cvtph_ps(leading_u32s(x, B::X)), _mm256_cvtph_ps(leading_u32s(y, B::Y)))
+        } else {
+            // [dx0 dy0 … dx3 dy3]: even lanes times odd ones.
+            let v = _mm256_cvtph_ps(_mm_unpacklo_epi16(leading_u16s(x, B::X), leading_u16s(y, B::Y)));
+            _mm256_mul_ps(v, _mm256_movehdup_ps(v))
+        }
+    }
+}
+
+/// The u16 at the start of each of four blocks `stride` bytes apart, in the low 64 bits.
+#[inline(always)]
+unsafe fn leading_u16s(p: *const u8, stride: usize) -> __m128i {
+    unsafe {
+        let h = |k: usize| (read_u16(p.add(k * stride)) as u64) << (16 * k);
+        _mm_cvtsi64_si128((h(0) | h(1) | h(2) | h(3)) as i64)
+    }
+}
+
+/// The u32 at the start of each of four blocks `stride` bytes apart.
+#[inline(always)]
+unsafe fn leading_u32s(p: *const u8, stride: usize) -> __m128i {
+    unsafe {
+        let w = |k: usize| read_u32(p.add(k * stride)) as i32;
+        _mm_set_epi32(w(3), w(2), w(1), w(0))
+    }
+}
+
+/// One block's `[dx·dy, m·s, 0, 0]` (lane 1 meaningless without a minimum).
+#[inline(always)]
+unsafe fn scales1<B: Block>(x: *const u8, y: *const u8) -> __m128 {
+    unsafe {
+        // Without a minimum, m = s = 0.
+        let (x, y) = if B::MIN { (read_u32(x), read_u32(y)) } else { (read_u16(x) as u32, read_u16(y) as u32) };
+        let v = _mm_cvtph_ps(_mm_unpacklo_epi32(_mm_cvtsi32_si128(x as i32), _mm_cvtsi32_si128(y as i32))); // [dx, m, dy, s]
+        _mm_mul_ps(v, _mm_movehl_ps(_mm_setzero_ps(), v)) // times [dy, s, 0, 0]
+    }
+}
+
+// ---- The driver ----
+
+/// How far ahead of the weights the drivers prefetch, in bytes.
+///
+/// A matrix-vector product streams weights that are used once, and a core's hardware
+/// prefetchers keep too few cache lines in flight to hide the latency of L3 or memory (a few
+/// hundred ns at ~10 GB/s is a few KiB). Asking for each line this far ahead measured 1.5-2×
+/// the throughput of the same kernels without it on 4096-row matrices in L3 and in DRAM, and
+/// no loss on L2-resident ones; 2 and 4 KiB did about as well, 1 KiB and 8 KiB worse.
+pub(super) const PREFETCH_AHEAD: usize = 4096;
+
+/// Asks for the cache lines [`PREFETCH_AHEAD`] bytes past `[p, p + len)`: one request per
+/// 64-byte line (some twice, since steps are not line-sized). Weight rows lie back to back,
+/// so near a row's end this fetches the next row, which is read next; past the end of the
+/// matrix it is harmless: a prefetch never faults, and `wrapping_add` keeps the address
+/// arithmetic defined.
+#[inline(always)]
+pub(super) unsafe fn prefetch_ahead(p: *const u8, len: usize) {
+    let mut offset = 0;
+    while offset < len {
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(PREFETCH_AHEAD + offset).cast()) };
+        offset += 64;
+    }
+}
+
+/// `acc` + block K's dx·dy (lane 2K of `s`) times its integer dot, blocks counted from `x`, `y`.
+#[inline(always)]
+unsafe fn term<B: Block, D: ByteDot, const K: usize>(s: __m256, x: *const u8, y: *const u8, acc: __m256) -> __m256 {
+    unsafe {
+        let d = _mm256_permutevar8x32_ps(s, _mm256_set1_epi32(2 * K as i32));
+        let sumi = B::dot::<D>(x.add(K * B::X), y.add(K * B::Y));
+        _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi), acc)
+    }
+}
+
+/// Σ over `blocks` block pairs of dx·dy·(integer dot) (+ m·s): four blocks per step, then
+/// one at a time.
+#[inline(always)]
+pub(super) unsafe fn drive<B: Block, D: ByteDot>(x: *const u8, y: *const u8, blocks: usize) -> f32 {
+    unsafe {
+        let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+        let mut mins = _mm256_setzero_ps(); // m·s terms in the odd lanes, if B::MIN
+        let mut i = 0;
+        while i + 4 <= blocks {
+            let (xb, yb) = (x.add(i * B::X), y.add(i * B::Y));
+            prefetch_ahead(xb, 4 * B::X);
+            let s = scales4::<B>(xb, yb);
+            acc0 = term::<B, D, 0>(s, xb, yb, acc0);
+            acc1 = term::<B, D, 1>(s, xb, yb, acc1);
+            acc0 = term::<B, D, 2>(s, xb, yb, acc0);
+            acc1 = term::<B, D, 3>(s, xb, yb, acc1);
+            if B::MIN {
+                mins = _mm256_add_ps(mins, s);
+            }
+            i += 4;
+        }
+        while i < blocks {
+            let (xb, yb) = (x.add(i * B::X), y.add(i * B::Y));
+            let s = scales1::<B>(xb, yb);
+            acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(s), _mm256_cvtepi32_ps(B::dot::<D>(xb, yb)), acc0);
+            if B::MIN {
+                mins = _mm256_add_ps(mins, _mm256_zextps128_ps256(s));
+            }
+            i += 1;
+        }
+        let sum = hsum(_mm256_add_ps(acc0, acc1));
+        if B::MIN { sum + odd_lanes_sum(mins) } else { sum }
+    }
+}
+
+// ---- The two levels ----
+
+/// Instantiates every 256-bit kernel with `$dot` under `$features` and returns `$ty`'s entry.
+/// (Also used by the AVX-512 level for the k-quants.)
+macro_rules! kernels_256 {
+    ($ty:expr, $dot:ty, $features:literal) => {{
+        use crate::quant::q4_k::BlockQ4K;
+        use crate::quant::q6_k::BlockQ6K;
+        use crate::quant::q8_k::BlockQ8K;
+        use $crate::quant::simd::x86::avx2::{Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, drive, Block};
+        use $crate::quant::simd::x86::k_quants;
+
+        macro_rules! kernel {
+            ($generic:path, $x:expr, $y:expr) => {{
+                #[target_feature(enable = $features)]
+                unsafe fn kernel(x: *const u8, y: *const u8, blocks: usize) -> f32 {
+                    unsafe { $generic(x, y, blocks) }
+                }
+                entry!(kernel, $x, $y)
+            }};
+        }
+        match $ty {
+            GgmlType::Q4_0 => Some(kernel!(drive::<Q4_0, $dot>, Q4_0::X, Q4_0::Y)),
+            GgmlType::Q4_1 => Some(kernel!(drive::<Q4_1, $dot>, Q4_1::X, Q4_1::Y)),
+            GgmlType::Q5_0 => Some(kernel!(drive::<Q5_0, $dot>, Q5_0::X, Q5_0::Y)),
+            GgmlType::Q5_1 => Some(kernel!(drive::<Q5_1, $dot>, Q5_1::X, Q5_1::Y)),
+            GgmlType::Q8_0 => Some(kernel!(drive::<Q8_0, $dot>, Q8_0::X, Q8_0::Y)),
+            GgmlType::Q8_1 => Some(kernel!(drive::<Q8_1, $dot>, Q8_1::X, Q8_1::Y)),
+            GgmlType::Q4_K => Some(kernel!(k_quants::q4_k_q8_k::<$dot>, size_of::<BlockQ4K>(), size_of::<BlockQ8K>())),
+            GgmlType::Q6_K => Some(kernel!(k_quants::q6_k_q8_k::<$dot>, size_of::<BlockQ6K>(), size_of::<BlockQ8K>())),
+            _ => None,
+        }
+    }};
+}
+
+/// The `avx2` level's `vec_dot` for `ty`, if this CPU has AVX2, FMA and F16C.
+pub(super) fn avx2_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
+    if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("f16c")) {
+        return None;
+    }
+    kernels_256!(ty, Maddubs, "avx2,fma,f16c")
+}
+
+/// The `avxvnni` level's `vec_dot` for `ty`, if this CPU also has AVX-VNNI.
+pub(super) fn avxvnni_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
+    if !(is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("fma")
+        && is_x86_feature_detected!("f16c")
+        && is_x86_feature_detected!("avxvnni"))
+    {
+        return None;
+    }
+    kernels_256!(ty, AvxVnni, "avx2,fma,f16c,avxvnni")
+}
