@@ -82,8 +82,10 @@ pub enum ParseErrorKind {
     DuplicateTensor(String),
     #[error("{n_dims} dimensions (at most {max})")]
     TooManyDims { n_dims: u32, max: u32 },
-    #[error("shape {shape:?} has more elements than fit in 63 bits")]
+    #[error("shape {shape:?} has a dimension, element count or row count over 2^63 - 1")]
     ShapeOverflow { shape: Vec<u64> },
+    #[error("shape {shape:?} of {ty} has a size (the whole, a row or a slice) of 2^64 bytes or more")]
+    SizeOverflow { shape: Vec<u64>, ty: GgmlType },
     #[error("unknown tensor type {0}")]
     UnknownTensorType(u32),
     #[error("{ty} stores blocks of {block_len} values, but the first dimension is {ne0}")]

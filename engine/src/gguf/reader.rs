@@ -3,8 +3,10 @@
 //! [`parse_header`] is a pure function of the bytes: it reads the header, the metadata and the
 //! tensor infos, and checks every count, length and offset against the bytes that remain
 //! *before* allocating for it, so a crafted file can neither crash it nor make it allocate
-//! more than the file's own size. [`GgufFile`] memory-maps a file and keeps the parsed header
-//! beside the map; tensor data is borrowed from the map, never copied.
+//! more than a small multiple of the file's own size (the in-memory size of an item over its
+//! smallest encoding: a 1-byte array item becomes a 32-byte [`Value`]). [`GgufFile`]
+//! memory-maps a file and keeps the parsed header beside the map; tensor data is borrowed from
+//! the map, never copied.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -126,7 +128,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// A count of items each at least `min_item_bytes` long: refused when the rest of the
-    /// file could not hold that many, so no allocation is ever larger than the file.
+    /// file could not hold that many, so no allocation outgrows the file by more than the ratio
+    /// of an item's in-memory size to `min_item_bytes`.
     fn count(&mut self, min_item_bytes: u64, field: impl Fn() -> Field) -> Result<u64, ParseError> {
         let at = self.pos;
         let count = self.u64(&field)?;
@@ -162,7 +165,8 @@ impl<'a> Cursor<'a> {
         ValueType::from_id(id).ok_or_else(|| self.error(at, field(), ParseErrorKind::UnknownValueType(id)))
     }
 
-    fn value(&mut self, ty: ValueType, depth: usize, field: &dyn Fn() -> Field) -> Result<Value, ParseError> {
+    /// A value of type `ty`; `key` is the metadata entry it belongs to (for naming array items).
+    fn value(&mut self, ty: ValueType, key: &str, depth: usize, field: &dyn Fn() -> Field) -> Result<Value, ParseError> {
         let at = self.pos;
         Ok(match ty {
             ValueType::U8 => Value::U8(self.array(field).map(u8::from_le_bytes)?),
@@ -192,8 +196,9 @@ impl<'a> Cursor<'a> {
                     return Err(self.error(len_at, field(), ParseErrorKind::TooLong { len, limit: MAX_ARRAY_LEN }));
                 }
                 let mut items = Vec::with_capacity(len as usize);
-                for _ in 0..len {
-                    items.push(self.value(elem, depth + 1, field)?);
+                for index in 0..len {
+                    let item = || Field::ArrayItem { key: key.to_owned(), index };
+                    items.push(self.value(elem, key, depth + 1, &item)?);
                 }
                 Value::Array(elem, items)
             }
@@ -216,7 +221,11 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, ParseError> {
     let version = c.u32(|| Field::Version)?;
     match version {
         2 | 3 => {}
-        v if v & 0xFFFF == 0 && v.swap_bytes() <= 3 => return Err(c.error(4, Field::Version, ParseErrorKind::BigEndian(v))),
+        // A big-endian writer's 2 or 3 reads as 0x02000000 or 0x03000000 here. (0 is no
+        // byte-swapped version, just a bad one.)
+        v if v != 0 && v & 0xFFFF == 0 && v.swap_bytes() <= 3 => {
+            return Err(c.error(4, Field::Version, ParseErrorKind::BigEndian(v)));
+        }
         v => return Err(c.error(4, Field::Version, ParseErrorKind::UnsupportedVersion(v))),
     }
     let n_tensors = c.count(MIN_TENSOR_INFO_BYTES, || Field::TensorCount)?;
@@ -224,6 +233,8 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, ParseError> {
 
     let mut metadata = Vec::with_capacity(n_kv as usize);
     let mut seen_keys = HashSet::new();
+    // Where the value of general.alignment starts (its type id), checked after the loop.
+    let mut alignment_at = 0;
     for index in 0..n_kv {
         let key_at = c.pos;
         let key = c.utf8(|| Field::Key { index })?;
@@ -234,8 +245,11 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, ParseError> {
             return Err(c.error(key_at, Field::Key { index }, ParseErrorKind::DuplicateKey(key)));
         }
         let field = || Field::Value { key: key.clone() };
+        if key == ALIGNMENT_KEY {
+            alignment_at = c.pos;
+        }
         let ty = c.value_type(field)?;
-        let value = c.value(ty, 0, &field)?;
+        let value = c.value(ty, &key, 0, &field)?;
         metadata.push((key, value));
     }
 
@@ -243,12 +257,11 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, ParseError> {
         None => DEFAULT_ALIGNMENT,
         Some((_, Value::U32(a))) if a.is_power_of_two() => *a,
         Some((key, value)) => {
-            // Point at the entry's key: we did not keep value offsets for every entry.
-            let kind = match value {
-                Value::U32(a) => ParseErrorKind::AlignmentNotPowerOfTwo(*a),
-                other => ParseErrorKind::AlignmentType(other.value_type()),
+            // A wrong type is reported at the type id, a wrong number at the number after it.
+            let (at, kind) = match value {
+                Value::U32(a) => (alignment_at + 4, ParseErrorKind::AlignmentNotPowerOfTwo(*a)),
+                other => (alignment_at, ParseErrorKind::AlignmentType(other.value_type())),
             };
-            let at = find_key_offset(bytes, key).unwrap_or(0);
             return Err(c.error(at, Field::Value { key: key.clone() }, kind));
         }
     };
@@ -277,23 +290,35 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, ParseError> {
         for _ in 0..n_dims {
             shape.push(c.u64(|| field("shape"))?);
         }
-        // ggml keeps element counts in an int64_t.
-        let n_elements = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d)).filter(|&n| n <= i64::MAX as u64);
-        let Some(n_elements) = n_elements else {
+        // ggml keeps dimensions and element counts in int64_t. Every product of dimensions
+        // must fit, not just the total: the empty [0, 2^40, 2^40] has 2^80 rows. Taking zeros
+        // as ones bounds every such product (rows, slices, the total) by one number.
+        let bound = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d.max(1))).filter(|&n| n <= i64::MAX as u64);
+        let Some(bound) = bound else {
             return Err(c.error(shape_at, field("shape"), ParseErrorKind::ShapeOverflow { shape }));
         };
+        let n_elements: u64 = shape.iter().product();
 
         let type_at = c.pos;
         let type_id = c.u32(|| field("type"))?;
         let ty = GgmlType::from_id(type_id)
             .ok_or_else(|| c.error(type_at, field("type"), ParseErrorKind::UnknownTensorType(type_id)))?;
+        let (block_len, block_bytes) = (ty.block_len() as u64, ty.block_bytes() as u64);
         let ne0 = shape.first().copied().unwrap_or(1);
-        if ne0 % ty.block_len() as u64 != 0 {
+        if ne0 % block_len != 0 {
             let kind = ParseErrorKind::PartialBlock { ty, ne0, block_len: ty.block_len() };
             return Err(c.error(type_at, field("type"), kind));
         }
-        // Cannot overflow: n_elements < 2^63 and block_bytes / block_len <= 4.
-        let n_bytes = n_elements / ty.block_len() as u64 * ty.block_bytes() as u64;
+        // Elements fit in 63 bits, their bytes need not: 2^62 F32 values are 2^64 bytes. The
+        // bound in bytes must fit, so that the total, a row and every stride do, even in an
+        // empty tensor ([2^62, 0] F32 has rows of 2^64 bytes). When ne0 is 0, rows and all
+        // built from them are 0 bytes. (Divisions are exact: ne0 is a whole number of blocks
+        // and a factor of both products.)
+        let byte_bound = if ne0 == 0 { Some(0) } else { (bound / block_len).checked_mul(block_bytes) };
+        if byte_bound.is_none() {
+            return Err(c.error(type_at, field("type"), ParseErrorKind::SizeOverflow { shape, ty }));
+        }
+        let n_bytes = n_elements / block_len * block_bytes;
 
         let offset_at = c.pos;
         let offset = c.u64(|| field("offset"))?;
@@ -336,23 +361,20 @@ fn check_tensor_placement(tensors: &[TensorInfo], data_offset: u64, file_len: u6
             }
         }
     }
+    // Empty tensors occupy no bytes and overlap nothing; they are dropped before the check
+    // rather than skipped in it, because one sorted between two overlapping tensors would
+    // otherwise hide the overlap (each compared only with its empty neighbour). Among non-empty
+    // spans sorted by start, comparing neighbours is enough: if none overlap, ends increase.
+    spans.retain(|&(start, end, _)| start < end);
     spans.sort_by_key(|&(start, end, _)| (start, end));
     for pair in spans.windows(2) {
         let (_, prev_end, prev) = pair[0];
         let (start, end, t) = pair[1];
-        // Empty tensors occupy no bytes and overlap nothing.
-        if start < prev_end && start < end {
+        if start < prev_end {
             return Err(error(t, ParseErrorKind::Overlap { start, end, other: prev.name.clone() }));
         }
     }
     Ok(())
-}
-
-/// Byte offset of the metadata entry whose key is `key` (for pointing at a bad value).
-fn find_key_offset(bytes: &[u8], key: &str) -> Option<usize> {
-    let mut needle = (key.len() as u64).to_le_bytes().to_vec();
-    needle.extend_from_slice(key.as_bytes());
-    bytes.windows(needle.len()).position(|w| w == needle)
 }
 
 enum Storage {
