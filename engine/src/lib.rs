@@ -10,6 +10,7 @@ pub mod kv_cache;
 pub mod model;
 pub mod model_quantize;
 pub mod ops;
+pub mod perplexity;
 pub mod quant;
 pub mod sampling;
 pub mod tensor;

@@ -15,8 +15,11 @@ use crate::threadpool::ThreadPool;
 pub enum Logits {
     /// Only for the last token (generation: the next token is all we need).
     Last,
-    /// For every token of the batch (perplexity scores every prediction).
+    /// For every token of the batch.
     All,
+    /// For the tokens from this index of the call's tokens on (perplexity scores only the
+    /// second half of each chunk, and the output projection is a quarter of the work).
+    From(usize),
 }
 
 /// Tokens are processed in batches of at most this many (llama.cpp's default `n_batch`);
@@ -84,20 +87,31 @@ impl<'m, 'f> Session<'m, 'f> {
         if self.pos + tokens.len() > self.n_ctx() {
             return Err(ModelError::ContextFull { tokens: tokens.len(), used: self.pos, n_ctx: self.n_ctx() });
         }
-        let mut all_logits = Vec::new();
-        for batch in tokens.chunks(MAX_BATCH) {
-            self.forward_batch(batch, want);
-            if want == Logits::All {
-                all_logits.extend_from_slice(&self.s.logits);
+        let first_wanted = match want {
+            Logits::Last => tokens.len().saturating_sub(1),
+            Logits::All => 0,
+            Logits::From(i) => i.min(tokens.len().saturating_sub(1)),
+        };
+        let mut collected = Vec::new();
+        let n_batches = tokens.len().div_ceil(MAX_BATCH);
+        for (b, batch) in tokens.chunks(MAX_BATCH).enumerate() {
+            let start = b * MAX_BATCH;
+            // Rows of this batch whose logits are wanted (none: still run the batch for the cache).
+            let from = first_wanted.max(start) - start;
+            let rows = if first_wanted < start + batch.len() { Some(from) } else { None };
+            self.forward_batch(batch, rows);
+            if rows.is_some() && n_batches > 1 {
+                collected.extend_from_slice(&self.s.logits);
             }
         }
-        if want == Logits::All {
-            self.s.logits = all_logits;
+        if n_batches > 1 {
+            self.s.logits = collected;
         }
         Ok(&self.s.logits)
     }
 
-    fn forward_batch(&mut self, tokens: &[u32], want: Logits) {
+    /// Runs one batch; computes logits for its tokens from index `logits_from` on, if any.
+    fn forward_batch(&mut self, tokens: &[u32], logits_from: Option<usize>) {
         let m = self.model;
         let c = &m.config;
         let (n, d, kv_dim, ff) = (tokens.len(), c.n_embd, c.n_head_kv * c.head_dim, c.n_ff);
@@ -146,14 +160,17 @@ impl<'m, 'f> Session<'m, 'f> {
             add(&mut s.x, &s.xb);
         }
 
+        self.pos += n;
+        let Some(first) = logits_from else {
+            self.s.logits.clear();
+            return;
+        };
         // Final norm and the projection to vocabulary logits.
-        let first = if want == Logits::All { 0 } else { n - 1 };
         let rows = n - first;
         rms_norm(&s.x[first * d..], &m.output_norm, c.rms_eps, &mut s.xb[..rows * d]);
         s.xq.quantize_for(&m.output, &s.xb[..rows * d], rows);
         s.logits.resize(rows * c.vocab_size, 0.0);
         matmul(&self.pool, &m.output, &s.xq, &mut s.logits);
-        self.pos += n;
     }
 }
 
