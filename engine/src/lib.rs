@@ -4,6 +4,7 @@
 //! (module 3: the block formats), then the model (module 2, issue 3).
 
 pub mod bench;
+pub mod chat_template;
 pub mod fetch;
 pub mod gguf;
 pub mod kv_cache;
