@@ -1,0 +1,154 @@
+//! The tokenizer on the default model (SmolLM2-135M-Instruct) against llama.cpp b11312.
+//!
+//! Two sets of cases, each `{text, parse_special, ids}` with the ids from `llama-tokenize`:
+//! - `shared/reference/tokenize-shared.json`, the project's shared reference data. The shared
+//!   directory sits beside the repository checkout (`CARGO_MANIFEST_DIR/../../shared`), or
+//!   wherever `$SHARED_DIR` points;
+//! - `engine/tests/data/tokenize-extra.json`, made by `scripts/tokenize_extra.py`.
+//!
+//! llama.cpp itself is never run here.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use engine::gguf::GgufFile;
+use engine::tokenizer::Tokenizer;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Case {
+    text: String,
+    parse_special: bool,
+    ids: Vec<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ExtraFile {
+    cases: Vec<Case>,
+}
+
+fn tokenizer() -> &'static Tokenizer {
+    static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
+    TOKENIZER.get_or_init(|| {
+        let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
+        let file = GgufFile::open(&path).expect("the default model parses");
+        Tokenizer::from_gguf(&file).expect("the default model's tokenizer loads")
+    })
+}
+
+/// `$SHARED_DIR/reference`, else `shared/reference` beside the checkout. A missing file fails
+/// the test: this is the reference the tokenizer is checked against.
+fn reference_file(name: &str) -> PathBuf {
+    let shared = match std::env::var_os("SHARED_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    };
+    let path = shared.join("reference").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: the shared reference directory should sit beside the repository checkout, or set SHARED_DIR to it",
+        path.display()
+    );
+    path
+}
+
+fn shared_cases() -> Vec<Case> {
+    let path = reference_file("tokenize-shared.json");
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn extra_cases() -> Vec<Case> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tokenize-extra.json");
+    let file: ExtraFile = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    file.cases
+}
+
+/// Encodes every case like `llama-tokenize` (add_special on: the model adds no BOS) and lists
+/// every mismatch, not just the first.
+fn check(cases: &[Case]) {
+    assert!(!cases.is_empty());
+    let t = tokenizer();
+    let mut failures = Vec::new();
+    for case in cases {
+        let ids = t.encode(&case.text, true, case.parse_special);
+        if ids != case.ids {
+            failures.push(format!("{:?} (parse_special {}):\n  llama.cpp {:?}\n  ours      {:?}", case.text, case.parse_special, case.ids, ids));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+#[test]
+fn shared_reference_cases_match_llama_cpp() {
+    check(&shared_cases());
+}
+
+#[test]
+fn extra_cases_match_llama_cpp() {
+    let cases = extra_cases();
+    assert!(cases.len() >= 30, "the extra file lost cases");
+    check(&cases);
+}
+
+#[test]
+fn reference_cases_decode_to_their_text() {
+    let t = tokenizer();
+    for case in shared_cases().iter().chain(&extra_cases()) {
+        let ids = t.encode(&case.text, false, case.parse_special);
+        assert_eq!(t.decode_lossy(&ids), case.text, "ids {ids:?}");
+        // Decoding llama.cpp's ids gives the text too.
+        assert_eq!(t.decode(&case.ids), case.text.as_bytes(), "ids {:?}", case.ids);
+    }
+}
+
+/// The GPL-3 text that llama-perplexity was run on: llama.cpp makes 7,639 tokens of it (see
+/// shared/reference/README.md). Also a speed check on 35 KB of text.
+#[test]
+fn gpl3_text_is_7639_tokens() {
+    let text = std::fs::read_to_string(reference_file("gpl-3.txt")).unwrap();
+    let t = tokenizer();
+    let start = Instant::now();
+    let ids = t.encode(&text, true, false);
+    let elapsed = start.elapsed();
+    eprintln!("tokenized {} bytes into {} tokens in {elapsed:?}", text.len(), ids.len());
+    assert_eq!(ids.len(), 7639);
+    assert_eq!(t.decode(&ids), text.as_bytes());
+    // Generous (shared, busy test machines): a quadratic algorithm would take far longer.
+    assert!(elapsed.as_secs_f64() < 5.0, "tokenizing took {elapsed:?}");
+}
+
+/// The special tokens llama.cpp b11312 reports when loading the model (`print_info`).
+#[test]
+fn special_tokens_are_llama_cpps() {
+    let t = tokenizer();
+    assert_eq!(t.vocab_size(), 49152);
+    assert_eq!(t.bos(), Some(1));
+    assert_eq!(t.eos(), Some(2));
+    // Not in the file: guessed from the token texts, as llama.cpp prints "EOT token = 0".
+    assert_eq!(t.eot(), Some(0));
+    // "EOG token = 0 '<|endoftext|>', 2 '<|im_end|>', 4 '<reponame>'" (the last one is the
+    // fill-in-the-middle "repository" token, which llama.cpp treats as an end of generation).
+    let eog: Vec<u32> = (0..t.vocab_size() as u32).filter(|&id| t.is_eog(id)).collect();
+    assert_eq!(eog, [0, 2, 4]);
+    assert_eq!(t.token_text(1), Some("<|im_start|>"));
+    assert_eq!(t.token_text(198), Some("Ċ"));
+    assert_eq!(t.token_text(49152), None);
+}
+
+#[test]
+fn pieces_of_tokens() {
+    let t = tokenizer();
+    assert_eq!(t.token_to_piece(198, false), b"\n");
+    assert_eq!(t.token_to_piece(2899, false), b" leading");
+    // Control tokens show only when rendered.
+    assert_eq!(t.token_to_piece(2, false), b"");
+    assert_eq!(t.token_to_piece(2, true), b"<|im_end|>");
+    // 🦙 is F0 9F A6 99: llama.cpp splits it into tokens that are not whole characters.
+    let ids = t.encode("🦙", false, false);
+    assert!(ids.len() > 1);
+    let pieces: Vec<u8> = ids.iter().flat_map(|&id| t.token_to_piece(id, false)).collect();
+    assert_eq!(pieces, "🦙".as_bytes());
+    assert!(std::str::from_utf8(&t.token_to_piece(ids[0], false)).is_err());
+    assert_eq!(t.token_to_piece(u32::MAX, true), b"");
+}
