@@ -53,6 +53,8 @@ CASES: list[tuple[str, bool, str]] = [
     ("----------------------------------------", True, "a long run of punctuation"),
     ("\r\n", True, "a lone CRLF"),
     ("x", True, "one letter"),
+    ("a\x04b\x06c\x13d\x1de \U000a0896 f\U00058df0", True,
+     "bytes whose stand-in is not in SmolLM2's vocabulary (0x04 0x06 0x13 0x1D 0xF1 0xF2) are dropped"),
 ]
 
 
