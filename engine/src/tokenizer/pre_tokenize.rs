@@ -79,7 +79,11 @@ impl Splitter {
 
     /// Cuts `text` into words. The words are consecutive slices of `text`, never empty.
     pub(super) fn split<'t>(&self, text: &'t str) -> Vec<&'t str> {
-        let mut pieces: Vec<Range<usize>> = if text.is_empty() { vec![] } else { vec![0..text.len()] };
+        // Byte ranges of `text`; to start with, the whole text is one piece.
+        let mut pieces: Vec<Range<usize>> = Vec::new();
+        if !text.is_empty() {
+            pieces.push(0..text.len());
+        }
         for regex in &self.regexes {
             let mut next = Vec::with_capacity(pieces.len() * 2);
             for piece in pieces {

@@ -169,3 +169,74 @@ fn make_control(vocab: &mut Vocab, id: u32) {
         vocab.set_type(id, TokenType::Control);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gguf::{GgufWriter, Value, ValueType};
+
+    /// A BPE vocabulary of `texts` (all normal tokens unless `control` lists them), with
+    /// extra metadata; returns the roles and the vocabulary after llama.cpp's corrections.
+    fn roles(texts: &[&str], control: &[u32], extra: &[(&str, Value)]) -> (SpecialIds, Vocab) {
+        let mut w = GgufWriter::new();
+        w.set(metadata::MODEL, Value::string("gpt2"));
+        w.set(metadata::TOKENS, Value::Array(ValueType::String, texts.iter().map(|t| Value::string(t)).collect()));
+        let types = (0..texts.len() as u32).map(|i| Value::I32(if control.contains(&i) { 3 } else { 1 })).collect();
+        w.set(metadata::TOKEN_TYPE, Value::Array(ValueType::I32, types));
+        for (k, v) in extra {
+            w.set(k, v.clone());
+        }
+        let mut bytes = Vec::new();
+        w.write_to(&mut bytes).unwrap();
+        let file = GgufFile::from_bytes(bytes).unwrap();
+        let config = Config::from_gguf(&file).unwrap();
+        let mut vocab = Vocab::from_gguf(&file).unwrap();
+        let ids = SpecialIds::from_gguf(&file, &mut vocab, &config).unwrap();
+        (ids, vocab)
+    }
+
+    #[test]
+    fn end_of_turn_is_guessed_from_texts_lowest_id_first() {
+        let (ids, vocab) = roles(&["a", "<|im_end|>", "<|endoftext|>"], &[1], &[]);
+        assert_eq!(ids.eot, Some(1));
+        // Both spellings end generation; the normal "<|endoftext|>" became a control token.
+        assert_eq!(ids.eog, BTreeSet::from([1, 2]));
+        assert_eq!(vocab.token_type(2), Some(TokenType::Control));
+        assert_eq!(vocab.token_type(0), Some(TokenType::Normal));
+        // BPE's default BOS/EOS is token 11, which this vocabulary does not have.
+        assert_eq!((ids.bos, ids.eos, ids.unk), (None, None, None));
+    }
+
+    #[test]
+    fn ids_in_the_file_win_over_guesses_and_defaults() {
+        let extra = [
+            ("tokenizer.ggml.eot_token_id", Value::U32(0)),
+            ("tokenizer.ggml.eos_token_id", Value::U32(3)),
+            ("tokenizer.ggml.bos_token_id", Value::U32(99)), // out of range: ignored
+        ];
+        let (ids, _) = roles(&["<end>", "<|im_end|>", "x", "</eos>"], &[], &extra);
+        assert_eq!((ids.bos, ids.eos, ids.eot), (None, Some(3), Some(0)));
+        // EOS and EOT end generation whatever their text; "<|im_end|>" by its text.
+        assert_eq!(ids.eog, BTreeSet::from([0, 1, 3]));
+    }
+
+    #[test]
+    fn fill_in_the_middle_separators_end_generation() {
+        // SmolLM2 has "<reponame>": llama.cpp takes it as FIM "repository" token, an EOG.
+        let (ids, _) = roles(&["<|endoftext|>", "<reponame>", "<file_sep>", "<|fim_prefix|>"], &[0, 1, 2], &[]);
+        assert_eq!((ids.fim_rep, ids.fim_sep, ids.fim_pre), (Some(1), None, Some(3)));
+        assert_eq!(ids.eog, BTreeSet::from([0, 1]));
+    }
+
+    #[test]
+    fn gpt_oss_end_is_no_end_of_generation() {
+        let texts = ["<|return|>", "<|call|>", "<|end|>", "<|channel|>"];
+        let (ids, vocab) = roles(&texts, &[0, 1, 2, 3], &[]);
+        assert_eq!(ids.eog, BTreeSet::from([0, 1]));
+        assert_eq!(vocab.token_type(2), Some(TokenType::UserDefined));
+        assert_eq!(vocab.token_type(3), Some(TokenType::UserDefined));
+        // Without "<|call|>", "<|end|>" ends generation as usual.
+        let (ids, _) = roles(&["<|return|>", "<|end|>"], &[0, 1], &[]);
+        assert_eq!(ids.eog, BTreeSet::from([0, 1]));
+    }
+}
