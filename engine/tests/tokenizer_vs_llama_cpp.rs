@@ -4,7 +4,9 @@
 //! - `shared/reference/tokenize-shared.json`, the project's shared reference data. The shared
 //!   directory sits beside the repository checkout (`CARGO_MANIFEST_DIR/../../shared`), or
 //!   wherever `$SHARED_DIR` points;
-//! - `engine/tests/data/tokenize-extra.json`, made by `scripts/tokenize_extra.py`.
+//! - `engine/tests/data/tokenize-extra.json`, made by `scripts/tokenize_extra.py`: more cases
+//!   on the default model, and the same texts with the model's pre-tokenizer swapped for
+//!   others (GPT-2, Llama 3, Qwen2, llama.cpp's default), to check those patterns too.
 //!
 //! llama.cpp itself is never run here.
 
@@ -12,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use engine::gguf::GgufFile;
+use engine::gguf::{GgufFile, GgufWriter, Value};
 use engine::tokenizer::Tokenizer;
 use serde::Deserialize;
 
@@ -23,18 +25,42 @@ struct Case {
     ids: Vec<u32>,
 }
 
+/// The default model's cases tokenized with another `tokenizer.ggml.pre`.
+#[derive(Debug, Deserialize)]
+struct Variant {
+    pre: String,
+    cases: Vec<Case>,
+}
+
 #[derive(Debug, Deserialize)]
 struct ExtraFile {
     cases: Vec<Case>,
+    variants: Vec<Variant>,
+}
+
+fn default_model() -> GgufFile {
+    let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
+    GgufFile::open(&path).expect("the default model parses")
 }
 
 fn tokenizer() -> &'static Tokenizer {
     static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
-    TOKENIZER.get_or_init(|| {
-        let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
-        let file = GgufFile::open(&path).expect("the default model parses");
-        Tokenizer::from_gguf(&file).expect("the default model's tokenizer loads")
-    })
+    TOKENIZER.get_or_init(|| Tokenizer::from_gguf(&default_model()).expect("the default model's tokenizer loads"))
+}
+
+/// The default model's tokenizer with `tokenizer.ggml.pre` set to `pre`: the metadata is
+/// copied into a GGUF file in memory (no tensors), as scripts/tokenize_extra.py does for
+/// llama-tokenize.
+fn tokenizer_with_pre(pre: &str) -> Tokenizer {
+    let model = default_model();
+    let mut w = GgufWriter::new();
+    for (key, value) in &model.header.metadata {
+        w.set(key, value.clone());
+    }
+    w.set("tokenizer.ggml.pre", Value::string(pre));
+    let mut bytes = Vec::new();
+    w.write_to(&mut bytes).unwrap();
+    Tokenizer::from_gguf(&GgufFile::from_bytes(bytes).unwrap()).unwrap_or_else(|e| panic!("pre {pre}: {e}"))
 }
 
 /// `$SHARED_DIR/reference`, else `shared/reference` beside the checkout. A missing file fails
@@ -58,17 +84,19 @@ fn shared_cases() -> Vec<Case> {
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn extra_cases() -> Vec<Case> {
+fn extra_file() -> ExtraFile {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tokenize-extra.json");
-    let file: ExtraFile = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    file.cases
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn extra_cases() -> Vec<Case> {
+    extra_file().cases
 }
 
 /// Encodes every case like `llama-tokenize` (add_special on: the model adds no BOS) and lists
 /// every mismatch, not just the first.
-fn check(cases: &[Case]) {
+fn check(t: &Tokenizer, cases: &[Case]) {
     assert!(!cases.is_empty());
-    let t = tokenizer();
     let mut failures = Vec::new();
     for case in cases {
         let ids = t.encode(&case.text, true, case.parse_special);
@@ -81,14 +109,26 @@ fn check(cases: &[Case]) {
 
 #[test]
 fn shared_reference_cases_match_llama_cpp() {
-    check(&shared_cases());
+    check(tokenizer(), &shared_cases());
 }
 
 #[test]
 fn extra_cases_match_llama_cpp() {
     let cases = extra_cases();
     assert!(cases.len() >= 30, "the extra file lost cases");
-    check(&cases);
+    check(tokenizer(), &cases);
+}
+
+#[test]
+fn other_pre_tokenizers_match_llama_cpp() {
+    let variants = extra_file().variants;
+    let names: Vec<&str> = variants.iter().map(|v| v.pre.as_str()).collect();
+    assert_eq!(names, ["gpt-2", "llama-bpe", "qwen2", "default"]);
+    for variant in &variants {
+        let t = tokenizer_with_pre(&variant.pre);
+        eprintln!("pre {}: {t:?}", variant.pre);
+        check(&t, &variant.cases);
+    }
 }
 
 /// The bytes no token of SmolLM2 stands for (found with gguf-py: the GPT-2 stand-ins missing
