@@ -15,6 +15,11 @@ only) with `tokenizer.ggml.pre` changed, and llama-tokenize runs on that. Same v
 merges, different word cuts: this checks the GPT-2, Llama 3 (with its whole-word rule), Qwen2
 and default patterns against llama.cpp's hand-written splitters.
 
+"spm" holds the same texts tokenized by SentencePiece, on a vocabulary derived from SmolLM2's by
+a fixed rule (see spm_vocab; engine/tests/tokenizer_vs_llama_cpp.rs builds the same one): no
+SentencePiece model ships with the project, but llama.cpp's SentencePiece code runs on any
+vocabulary with scores and byte tokens.
+
 engine/tests/tokenizer_vs_llama_cpp.rs checks the engine against the committed output; the tests
 never run llama.cpp. Add a case to CASES and rerun this script to extend the file.
 """
@@ -104,6 +109,73 @@ def write_variant(model: str, out: str, pre: str) -> None:
     writer.close()
 
 
+def gpt2_char_to_byte() -> dict[str, int]:
+    """GPT-2's byte alphabet, inverted (see engine/src/tokenizer/byte_map.rs)."""
+    itself = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    shifted = [b for b in range(256) if b not in itself]
+    return {chr(b): b for b in itself} | {chr(0x100 + n): b for n, b in enumerate(shifted)}
+
+
+def spm_vocab(model: str) -> tuple[list[str], list[float], list[int]]:
+    """Texts, scores and types of a SentencePiece vocabulary made from the model's BPE one:
+    <unk> <s> </s> (ids 0..2), <0x00>..<0xFF> (3..258), then every normal BPE token whose bytes
+    are valid UTF-8 and not yet present, in id order, with spaces written as U+2581; then the
+    control tokens <|im_start|> and <|im_end|>. Token i scores -i: lower ids merge first."""
+    tokens = GGUFReader(model).fields["tokenizer.ggml.tokens"].contents()
+    to_byte = gpt2_char_to_byte()
+    texts = ["<unk>", "<s>", "</s>", *(f"<0x{b:02X}>" for b in range(256))]
+    types = [2, 3, 3, *[6] * 256]
+    seen = set(texts)
+    for token in tokens[17:]:  # 0..16 are SmolLM2's control tokens
+        try:
+            text = bytes(to_byte[c] for c in token).decode("utf-8").replace(" ", "\u2581")
+        except (KeyError, UnicodeDecodeError):
+            continue
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+            types.append(1)
+    texts += ["<|im_start|>", "<|im_end|>"]
+    types += [3, 3]
+    scores = [-float(i) if t == 1 else 0.0 for i, t in enumerate(types)]
+    return texts, scores, types
+
+
+# Keys of the BPE model that a SentencePiece copy must not keep (llama.cpp's defaults apply:
+# BOS 1, EOS 2, UNK 0, add BOS, add a space prefix).
+SPM_DROPPED_KEYS = {
+    "tokenizer.ggml.pre", "tokenizer.ggml.merges", "tokenizer.ggml.add_bos_token", "tokenizer.ggml.add_space_prefix",
+    "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id",
+    "tokenizer.ggml.padding_token_id",
+}
+
+
+def write_spm_variant(model: str, out: str) -> int:
+    """A metadata-only copy of `model` with the SentencePiece vocabulary of spm_vocab; returns
+    the vocabulary's size."""
+    texts, scores, types = spm_vocab(model)
+    replaced = {
+        "tokenizer.ggml.model": ("llama", GGUFValueType.STRING, None),
+        "tokenizer.ggml.tokens": (texts, GGUFValueType.ARRAY, GGUFValueType.STRING),
+        "tokenizer.ggml.scores": (scores, GGUFValueType.ARRAY, GGUFValueType.FLOAT32),
+        "tokenizer.ggml.token_type": (types, GGUFValueType.ARRAY, GGUFValueType.INT32),
+    }
+    reader = GGUFReader(model)
+    writer = GGUFWriter(out, reader.fields["general.architecture"].contents())
+    for key, field in reader.fields.items():
+        if key.startswith("GGUF.") or key == "general.architecture" or key in SPM_DROPPED_KEYS:
+            continue
+        vtype = field.types[0]
+        sub_type = field.types[1] if vtype == GGUFValueType.ARRAY else None
+        writer.add_key_value(key, *replaced.pop(key, (field.contents(), vtype, sub_type)))
+    for key, value in replaced.items():  # the keys the BPE model does not have (scores)
+        writer.add_key_value(key, *value)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.close()
+    return len(texts)
+
+
 def main() -> None:
     cache = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
     llama_tokenize = sys.argv[1] if len(sys.argv) > 1 else f"{cache}/llama-workbook/llama.cpp-b11312/build/bin/llama-tokenize"
@@ -119,12 +191,16 @@ def main() -> None:
             write_variant(model, path, pre)
             ids = [{"text": t, "parse_special": ps, "ids": tokenize(llama_tokenize, path, t, ps)} for t, ps, _ in CASES]
             variants.append({"pre": pre, "cases": ids})
+        path = os.path.join(tmp, "spm.gguf")
+        spm_vocab_size = write_spm_variant(model, path)
+        spm = [{"text": t, "parse_special": ps, "ids": tokenize(llama_tokenize, path, t, ps)} for t, ps, _ in CASES]
     doc = {
         "produced_by": "python3 scripts/tokenize_extra.py: llama-tokenize --stdin --ids --no-escape --log-disable "
         "[--no-parse-special] from llama.cpp b11312 (commit 0c1e57098bba), on SmolLM2-135M-Instruct.Q4_1.gguf "
-        "and on copies of its metadata with another tokenizer.ggml.pre (variants)",
+        "and on copies of its metadata with another tokenizer.ggml.pre (variants) or a SentencePiece vocabulary (spm)",
         "cases": cases,
         "variants": variants,
+        "spm": {"vocab_size": spm_vocab_size, "cases": spm},
     }
     text = json.dumps(doc, ensure_ascii=False, indent=1)
     # One line per list of ids, so that a diff shows which case changed.

@@ -6,7 +6,8 @@
 //!   wherever `$SHARED_DIR` points;
 //! - `engine/tests/data/tokenize-extra.json`, made by `scripts/tokenize_extra.py`: more cases
 //!   on the default model, and the same texts with the model's pre-tokenizer swapped for
-//!   others (GPT-2, Llama 3, Qwen2, llama.cpp's default), to check those patterns too.
+//!   others (GPT-2, Llama 3, Qwen2, llama.cpp's default), to check those patterns too, and
+//!   tokenized by SentencePiece on a vocabulary derived from the model's (see [`spm_tokenizer`]).
 //!
 //! llama.cpp itself is never run here.
 
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use engine::gguf::{GgufFile, GgufWriter, Value};
+use engine::gguf::{GgufFile, GgufWriter, Value, ValueType};
 use engine::tokenizer::Tokenizer;
 use serde::Deserialize;
 
@@ -32,10 +33,18 @@ struct Variant {
     cases: Vec<Case>,
 }
 
+/// The cases tokenized by SentencePiece on the vocabulary of [`spm_tokenizer`].
+#[derive(Debug, Deserialize)]
+struct SpmVariant {
+    vocab_size: usize,
+    cases: Vec<Case>,
+}
+
 #[derive(Debug, Deserialize)]
 struct ExtraFile {
     cases: Vec<Case>,
     variants: Vec<Variant>,
+    spm: SpmVariant,
 }
 
 fn default_model() -> GgufFile {
@@ -84,6 +93,55 @@ fn shared_cases() -> Vec<Case> {
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The SentencePiece vocabulary that `spm_vocab` in scripts/tokenize_extra.py derives from the
+/// default model's: `<unk> <s> </s>`, the 256 byte tokens, every BPE token (from id 17 on)
+/// whose bytes are valid UTF-8 and new, spaces written `▁`, scored minus its id; then the
+/// control tokens `<|im_start|> <|im_end|>`. The rest of the metadata is the model's, less the
+/// BPE-only keys, so that llama.cpp's SentencePiece defaults apply (add BOS, space prefix).
+fn spm_tokenizer() -> Tokenizer {
+    let bpe = tokenizer();
+    let mut texts: Vec<String> = ["<unk>", "<s>", "</s>"].map(String::from).to_vec();
+    let mut types = vec![2, 3, 3];
+    texts.extend((0..=255).map(|b| format!("<0x{b:02X}>")));
+    types.extend([6; 256]);
+    let mut seen: std::collections::HashSet<String> = texts.iter().cloned().collect();
+    for id in 17..bpe.vocab_size() as u32 {
+        let Ok(text) = String::from_utf8(bpe.token_to_piece(id, true)) else { continue };
+        let text = text.replace(' ', "▁");
+        if seen.insert(text.clone()) {
+            texts.push(text);
+            types.push(1);
+        }
+    }
+    texts.extend(["<|im_start|>", "<|im_end|>"].map(String::from));
+    types.extend([3, 3]);
+    let scores = types.iter().enumerate().map(|(i, &ty)| Value::F32(if ty == 1 { -(i as f32) } else { 0.0 })).collect();
+
+    const DROPPED: [&str; 8] = [
+        "tokenizer.ggml.pre",
+        "tokenizer.ggml.merges",
+        "tokenizer.ggml.add_bos_token",
+        "tokenizer.ggml.add_space_prefix",
+        "tokenizer.ggml.bos_token_id",
+        "tokenizer.ggml.eos_token_id",
+        "tokenizer.ggml.unknown_token_id",
+        "tokenizer.ggml.padding_token_id",
+    ];
+    let mut w = GgufWriter::new();
+    for (key, value) in &default_model().header.metadata {
+        if !DROPPED.contains(&key.as_str()) {
+            w.set(key, value.clone());
+        }
+    }
+    w.set("tokenizer.ggml.model", Value::string("llama"));
+    w.set("tokenizer.ggml.tokens", Value::Array(ValueType::String, texts.iter().map(|t| Value::string(t)).collect()));
+    w.set("tokenizer.ggml.scores", Value::Array(ValueType::F32, scores));
+    w.set("tokenizer.ggml.token_type", Value::Array(ValueType::I32, types.into_iter().map(Value::I32).collect()));
+    let mut bytes = Vec::new();
+    w.write_to(&mut bytes).unwrap();
+    Tokenizer::from_gguf(&GgufFile::from_bytes(bytes).unwrap()).unwrap()
+}
+
 fn extra_file() -> ExtraFile {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tokenize-extra.json");
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -128,6 +186,19 @@ fn other_pre_tokenizers_match_llama_cpp() {
         let t = tokenizer_with_pre(&variant.pre);
         eprintln!("pre {}: {t:?}", variant.pre);
         check(&t, &variant.cases);
+    }
+}
+
+#[test]
+fn sentencepiece_matches_llama_cpp() {
+    let spm = extra_file().spm;
+    let t = spm_tokenizer();
+    assert_eq!(t.vocab_size(), spm.vocab_size, "the vocabulary differs from the one the script built");
+    check(&t, &spm.cases);
+    // Decoding gives the text back, every byte of it: the byte tokens spell whatever the
+    // vocabulary lacks.
+    for case in &spm.cases {
+        assert_eq!(t.decode_lossy(&t.encode(&case.text, false, false)), case.text);
     }
 }
 
