@@ -4,24 +4,25 @@
 //! metadata under `tokenizer.ggml.*`: the vocabulary, the algorithm, its merge rules or
 //! scores, and which tokens are special. [`Tokenizer::from_gguf`] reads it once.
 //!
-//! [`Tokenizer::encode`] works in three steps:
+//! [`Tokenizer::encode`] works in three steps (each file is under `tokenizer/`):
 //!
-//! 1. [`special`]: cut special tokens such as `<|im_start|>` out of the text, so that they
+//! 1. `special.rs`: cut special tokens such as `<|im_start|>` out of the text, so that they
 //!    become one token each instead of being spelled out;
 //! 2. tokenize each remaining run of text with the model's algorithm:
-//!    - byte-level BPE ([`bpe`]; GPT-2, Llama 3, Qwen2, SmolLM...): cut the text into words
-//!      with the model's regexes ([`pre_tokenize`]), write each word's bytes in GPT-2's byte
-//!      alphabet ([`byte_map`]), then apply the merge rules in order of rank;
-//!    - SentencePiece ([`spm`]; Llama 2, Mistral, Gemma...): spaces become `▁`, then merge the
-//!      adjacent pair that makes the highest-scoring token, with `<0xXX>` tokens for bytes
+//!    - byte-level BPE (`bpe.rs`; GPT-2, Llama 3, Qwen2, SmolLM...): cut the text into words
+//!      with the model's regexes (`pre_tokenize.rs`), write each word's bytes in GPT-2's byte
+//!      alphabet (`byte_map.rs`), then apply the merge rules in order of rank;
+//!    - SentencePiece (`spm.rs`; Llama 2, Mistral, Gemma...): spaces become `▁`, then merge
+//!      the adjacent pair that makes the highest-scoring token, with `<0xXX>` tokens for bytes
 //!      the vocabulary lacks;
 //! 3. put BOS in front and EOS at the end if the model asks for them.
 //!
-//! [`Tokenizer::decode`] and [`Tokenizer::token_to_piece`] undo the spelling ([`decode`]).
+//! [`Tokenizer::decode`] and [`Tokenizer::token_to_piece`] undo the spelling (`decode.rs`).
 //!
-//! The other files: [`config`] maps `tokenizer.ggml.model` / `tokenizer.ggml.pre` to an
-//! algorithm and its defaults, [`vocab`] holds the token table, [`special_ids`] finds BOS, EOS,
-//! end-of-turn and the end-of-generation set, [`metadata`] reads typed keys.
+//! The other files: `config.rs` maps `tokenizer.ggml.model` / `tokenizer.ggml.pre` to an
+//! algorithm and its defaults, `vocab.rs` holds the token table, `special_ids.rs` finds BOS,
+//! EOS, end-of-turn and the end-of-generation set, `metadata.rs` reads typed keys, `error.rs`
+//! says what can go wrong.
 
 mod bpe;
 mod byte_map;
@@ -124,7 +125,9 @@ impl Tokenizer {
     }
 
     /// Token ids → bytes, the inverse of [`Tokenizer::encode`]: `decode(encode(s, false,
-    /// false)) == s` for every string.
+    /// false)) == s` for every string the vocabulary can spell. SentencePiece vocabularies and
+    /// most byte-level ones can spell every byte; SmolLM2's lacks 21 of the 256 byte tokens
+    /// (0x04, 0xF5..0xFF, ...), and encoding drops those bytes, as llama.cpp does.
     ///
     /// Special tokens are rendered as their text (so a chat transcript decodes to what was
     /// encoded). For SentencePiece with `add_space_prefix`, the space that encoding put in front
