@@ -1,9 +1,14 @@
 //! `infer`: the reference engine's command line.
 
 mod bench_cmd;
+mod chat_cmd;
 mod fetch_cmd;
 mod inspect;
+mod model_args;
+mod perplexity_cmd;
 mod quantize_cmd;
+mod run_cmd;
+mod tokenize_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +34,14 @@ enum Command {
     },
     /// Write a copy of a model with its weights in another format, as llama-quantize does.
     Quantize(quantize_cmd::Args),
+    /// Continue a prompt with the model (plain text, no chat template).
+    Run(run_cmd::Args),
+    /// Chat with the model in the terminal, with its own chat template.
+    Chat(chat_cmd::Args),
+    /// Show how the model's tokenizer splits a text.
+    Tokenize(tokenize_cmd::Args),
+    /// Perplexity of the model on a text file, as llama-perplexity computes it.
+    Perplexity(perplexity_cmd::Args),
     /// Measure prompt-processing and generation speed, as llama-bench does.
     Bench(bench_cmd::Args),
 }
@@ -51,6 +64,10 @@ fn main() -> ExitCode {
         Command::Fetch => fetch_cmd::run(),
         Command::Gguf { command: GgufCommand::Inspect { file, json } } => inspect::run(file.as_deref(), json),
         Command::Quantize(args) => quantize_cmd::run(&args),
+        Command::Run(args) => run_cmd::run(&args),
+        Command::Chat(args) => chat_cmd::run(&args),
+        Command::Tokenize(args) => tokenize_cmd::run(&args),
+        Command::Perplexity(args) => perplexity_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
     };
     match result {
