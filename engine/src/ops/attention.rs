@@ -43,12 +43,22 @@ pub fn attention(pool: &ThreadPool, s: &AttentionShape, q: &[f32], keys: &[f16],
         for job in (thread..n_jobs).step_by(n_threads) {
             let (t, h) = (job / s.n_head, job % s.n_head);
             let at = (t * s.n_head + h) * s.head_dim;
-            head.attend(s, h, s.start + t + 1, &q[at..at + s.head_dim], keys, values);
+            let q_head = &q[at..at + s.head_dim];
+            if s.n_tokens >= TILED_FROM {
+                head.attend_tiled(s, h, s.start + t + 1, q_head, keys, values);
+            } else {
+                head.attend(s, h, s.start + t + 1, q_head, keys, values);
+            }
             // SAFETY: job (t, h) alone writes this head's slice of `out`, which is in bounds.
             unsafe { out_ptr.write_slice(at, &head.out) };
         }
     });
 }
+
+/// Batches of at least this many tokens take llama.cpp's tiled path (`GGML_FA_TILE_Q`).
+const TILED_FROM: usize = 64;
+/// Keys per tile of the tiled path (`GGML_FA_TILE_KV`).
+const KEY_TILE: usize = 64;
 
 /// Buffers for one head's attention, reused across jobs.
 struct HeadScratch {
@@ -136,13 +146,68 @@ fn dot_like_ggml(a: &[f32], b: &[f32]) -> f32 {
     for l in 0..LANES {
         v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
     }
-    let t3: [f32; 8] = std::array::from_fn(|i| v[8 + i] + v[i]);
-    let t6: [f32; 4] = std::array::from_fn(|i| t3[4 + i] + t3[i]);
-    let mut sum = ((t6[0] + t6[2]) + (t6[1] + t6[3])) as f64;
+    let mut sum = reduce_add_16(&v) as f64;
     for k in np..a.len() {
         sum += (a[k] * b[k]) as f64;
     }
     sum as f32
+}
+
+impl HeadScratch {
+    /// The same attention computed the way llama.cpp's flash-attention kernel does for a
+    /// batch of 64 or more queries: keys in tiles of 64; per tile, all scores (f32 query, no
+    /// f16 rounding), one softmax against the running maximum, and the values added in f32.
+    fn attend_tiled(&mut self, s: &AttentionShape, h: usize, n_keys: usize, q: &[f32], keys: &[f16], values: &[f16]) {
+        let d = s.head_dim;
+        let kv_dim = s.n_head_kv * d;
+        let kv_head = h / (s.n_head / s.n_head_kv);
+        let scale = 1.0 / (d as f32).sqrt();
+        let mut max = f32::NEG_INFINITY;
+        let mut sum = 0.0f32;
+        self.acc.fill(0.0);
+        let mut p = [0f32; KEY_TILE];
+        for tile in (0..n_keys).step_by(KEY_TILE) {
+            let in_tile = (n_keys - tile).min(KEY_TILE);
+            for (i, score) in p.iter_mut().enumerate() {
+                *score = if i < in_tile {
+                    let row = (tile + i) * kv_dim + kv_head * d;
+                    keys[row..row + d].convert_to_f32_slice(&mut self.k);
+                    self.k.iter().zip(q).fold(0.0f32, |acc, (&k, &q)| k.mul_add(q, acc)) * scale
+                } else {
+                    f32::NEG_INFINITY // causal mask and padding
+                };
+            }
+            let tile_max = p.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let new_max = max.max(tile_max);
+            if new_max > max {
+                let rescale = (max - new_max).exp();
+                self.acc.iter_mut().for_each(|a| *a *= rescale);
+                sum *= rescale;
+            }
+            max = new_max;
+            // e^(score - M) in 16-lane groups, each group summed as `_mm512_reduce_add_ps`.
+            let mut tile_sum = 0.0f64;
+            for group in p.chunks_exact_mut(16) {
+                group.iter_mut().for_each(|x| *x = crate::ops::swiglu::expf_like_ggml(*x - max));
+                tile_sum += reduce_add_16(group) as f64;
+            }
+            sum = (sum as f64 + tile_sum) as f32;
+            for (i, &w) in p.iter().enumerate().take(in_tile) {
+                let row = (tile + i) * kv_dim + kv_head * d;
+                values[row..row + d].convert_to_f32_slice(&mut self.v);
+                self.acc.iter_mut().zip(&self.v).for_each(|(a, &v)| *a = v.mul_add(w, *a));
+            }
+        }
+        let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
+        self.out.iter_mut().zip(&self.acc).for_each(|(o, a)| *o = a * inv);
+    }
+}
+
+/// Sum of 16 lanes in `_mm512_reduce_add_ps`'s order (halves, then quarters, …).
+fn reduce_add_16(v: &[f32]) -> f32 {
+    let t3: [f32; 8] = std::array::from_fn(|i| v[8 + i] + v[i]);
+    let t6: [f32; 4] = std::array::from_fn(|i| t3[4 + i] + t3[i]);
+    (t6[0] + t6[2]) + (t6[1] + t6[3])
 }
 
 struct OutPtr(*mut f32);
