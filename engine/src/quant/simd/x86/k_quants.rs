@@ -1,12 +1,17 @@
-//! 256-bit kernels for the k-quants, one 256-weight super-block per step (llama.cpp's AVX2
-//! scheme), generic over [`ByteDot`] like the kernels in [`super::avx2`], and instantiated by
-//! every level.
+//! 256-bit kernels for the k-quants, one 256-weight super-block per step: llama.cpp's
+//! `__AVX2__` loops (which a `-march=native` build also takes on AVX-512 machines), to the bit.
+//! Generic over [`ByteDot`] like the kernels in [`super::avx2`], and instantiated by every level.
 //!
 //! A super-block's sub-blocks each have their own small integer scale, so the bytes cannot go
 //! straight to i32 (`vpdpbusd`): `vpmaddubsw` makes i16 sums of pairs, and the scale
 //! multiplies those on the way to i32 ([`ByteDot::scaled_add`]: `vpmaddwd` by the scale, or
-//! `vpdpwssd` with VNNI). The whole super-block's integer sum then takes one float
-//! multiply-add, as in the scalar reference.
+//! `vpdpwssd` with VNNI). The whole super-block's integer sum, in eight i32 lanes, then takes
+//! one float multiply-add into one accumulator, as in ggml.
+//!
+//! As for the 32-weight formats, what has to match ggml is every float operation and the
+//! integer in each lane (which products go to which lane: the order within a lane does not
+//! matter, integers are exact). The scale products here involve Q8_K's f32 scale, so they
+//! are rounded, but one rounding of the same two factors gives the same float in any order.
 
 use std::arch::x86_64::*;
 use std::mem::{offset_of, size_of};
@@ -36,7 +41,7 @@ unsafe fn q8k_bsums(y: *const u8) -> __m256i {
 /// A byte shuffle that repeats i16 lane `k` (bytes 2k, 2k + 1) across a 128-bit half.
 #[inline(always)]
 unsafe fn repeat_i16(k: i16) -> __m256i {
-    unsafe { _mm256_set1_epi16(((2 * k + 1) << 8) | 2 * k) }
+    unsafe { _mm256_set1_epi16(((2 * k + 1) << 8) | (2 * k)) }
 }
 
 /// Q4_K · Q8_K: Σ d·dy·Σ_j sc_j·Σ q·y − dmin·dy·Σ_j m_j·Σ y over the 8 sub-blocks j of 32.
@@ -47,12 +52,14 @@ pub(super) unsafe fn q4_k_q8_k<D: ByteDot>(x: *const u8, y: *const u8, blocks: u
     const _: () = assert!(offset_of!(BlockQ4K, d) == 0 && offset_of!(BlockQ4K, dmin) == 2);
     unsafe {
         let mut acc = _mm256_setzero_ps();
-        let mut acc_mins = _mm_setzero_ps();
+        let mut acc_mins = _mm_setzero_ps(); // −Σ dmin·dy·(Σ_j m_j·Σ y), in four lanes
         for i in 0..blocks {
             let (xb, yb) = (x.add(i * X), y.add(i * Y));
             prefetch_ahead(xb, X);
-            // [d·dy, dmin·dy, 0, 0]
-            let d = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(read_u32(xb) as i32)), _mm_set1_ps(q8k_d(yb)));
+            // [d·dy, −dmin·dy, 0, 0]: ggml negates the minimums' scale and adds, where
+            // subtracting at the end would differ in the sign of a zero.
+            let dy = q8k_d(yb);
+            let d = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(read_u32(xb) as i32)), _mm_set_ps(0.0, 0.0, -dy, dy));
 
             // The 8 scales and 8 minimums, 6 bits each, packed into 12 bytes (see
             // `k_quants::get_scale_min_k4`), unpacked four at a time with u32 masks as ggml does.
@@ -89,8 +96,9 @@ pub(super) unsafe fn q4_k_q8_k<D: ByteDot>(x: *const u8, y: *const u8, blocks: u
             }
             acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(d), _mm256_cvtepi32_ps(sumi), acc);
         }
+        // ggml's own reduction of the four minimum lanes, then added to the codes' sum.
         let mins = _mm_add_ps(acc_mins, _mm_movehl_ps(acc_mins, acc_mins));
-        hsum(acc) - _mm_cvtss_f32(_mm_add_ss(mins, _mm_movehdup_ps(mins)))
+        hsum(acc) + _mm_cvtss_f32(_mm_add_ss(mins, _mm_movehdup_ps(mins)))
     }
 }
 
