@@ -1,6 +1,6 @@
 //! Fast `vec_dot` paths, chosen at run time; each is tested against the scalar reference and,
 //! where it reproduces llama.cpp's own SIMD kernel, bit for bit against a scalar model of
-//! that kernel ([`ggml_x86_order`]).
+//! that kernel (the test module `ggml_x86_order`).
 //!
 //! One module per architecture. Each offers, for a ggml type, the implementations this CPU
 //! can run, best first; [`best_vec_dot`] takes the first and `quant::build_tables` installs
@@ -44,11 +44,14 @@ mod tests {
     use super::*;
     use crate::quant::Format;
     use crate::quant::k_quants::pack_scale_min_k4;
+    use crate::quant::q2_k::BlockQ2K;
+    use crate::quant::q3_k::BlockQ3K;
     use crate::quant::q4_0::BlockQ4_0;
     use crate::quant::q4_1::BlockQ4_1;
     use crate::quant::q4_k::BlockQ4K;
     use crate::quant::q5_0::BlockQ5_0;
     use crate::quant::q5_1::BlockQ5_1;
+    use crate::quant::q5_k::BlockQ5K;
     use crate::quant::q6_k::BlockQ6K;
     use crate::quant::q8_0::BlockQ8_0;
     use crate::quant::q8_1::BlockQ8_1;
@@ -313,8 +316,29 @@ mod tests {
     }
 
     #[test]
+    fn q2_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ2K>(BLOCK_COUNTS, ggml_x86_order::q2_k, q2_k_terms, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q3_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ3K>(BLOCK_COUNTS, ggml_x86_order::q3_k, abs_products, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
     fn q4_k_equals_ggml_x86_order() {
         equals_ggml_x86::<BlockQ4K>(BLOCK_COUNTS, ggml_x86_order::q4_k, q4_k_terms, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q5_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ5K>(BLOCK_COUNTS, ggml_x86_order::q5_k, q5_k_terms, |_, a, rng| {
             a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
         });
     }
@@ -342,6 +366,16 @@ mod tests {
         abs_products(&BlockQ4K { dmin: f16::ZERO, ..*w }, a) + abs_products(&BlockQ4K { d: f16::ZERO, ..*w }, a)
     }
 
+    /// Q2_K, likewise.
+    fn q2_k_terms(w: &BlockQ2K, a: &BlockQ8K) -> f64 {
+        abs_products(&BlockQ2K { dmin: f16::ZERO, ..*w }, a) + abs_products(&BlockQ2K { d: f16::ZERO, ..*w }, a)
+    }
+
+    /// Q5_K, likewise.
+    fn q5_k_terms(w: &BlockQ5K, a: &BlockQ8K) -> f64 {
+        abs_products(&BlockQ5K { dmin: f16::ZERO, ..*w }, a) + abs_products(&BlockQ5K { d: f16::ZERO, ..*w }, a)
+    }
+
     /// Block counts for the k-quants' exact test, with |y| ≤ 31 and sub-block scales (and
     /// minimums) of magnitude ≤ 3: every integer a kernel builds for a super-block (Q6_K's lanes
     /// before and after taking off the codes' offset 32 included) stays below
@@ -357,9 +391,48 @@ mod tests {
     }
 
     #[test]
+    fn q2_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ2K>(BLOCK_COUNTS, q2_k_terms);
+        exact_on_integers::<BlockQ2K>(EXACT_COUNTS_K, |w, a, rng| {
+            (w.d, w.dmin) = (f16::ONE, f16::ONE);
+            // Scales and minimums 0..=3, one of each per byte.
+            w.scales.iter_mut().for_each(|s| *s = (rng.next_u64() % 4) as u8 | ((rng.next_u64() % 4) as u8) << 4);
+            unit_q8_k(a);
+        });
+    }
+
+    #[test]
+    fn q3_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ3K>(BLOCK_COUNTS, abs_products);
+        exact_on_integers::<BlockQ3K>(EXACT_COUNTS_K, |w, a, rng| {
+            w.d = f16::ONE;
+            // Scales −3..=3: stored + 32 in 6 bits, low 4 in nibbles of bytes 0..8, high 2 in
+            // bytes 8..12 (see `BlockQ3K::scale`).
+            let stored: [u8; 16] = std::array::from_fn(|_| (32 + (rng.next_u64() % 7) as i32 - 3) as u8);
+            w.scales = [0; 12];
+            for (j, &q) in stored.iter().enumerate() {
+                w.scales[j % 8] |= (q & 0x0F) << (4 * (j / 8));
+                w.scales[8 + j % 4] |= (q >> 4) << (2 * (j / 4));
+            }
+            unit_q8_k(a);
+        });
+    }
+
+    #[test]
     fn q4_k_matches_scalar() {
         agrees_with_scalar::<BlockQ4K>(BLOCK_COUNTS, q4_k_terms);
         exact_on_integers::<BlockQ4K>(EXACT_COUNTS_K, |w, a, rng| {
+            (w.d, w.dmin) = (f16::ONE, f16::ONE);
+            let mut small = || std::array::from_fn(|_| (rng.next_u64() % 4) as u8);
+            w.scales = pack_scale_min_k4(&small(), &small());
+            unit_q8_k(a);
+        });
+    }
+
+    #[test]
+    fn q5_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ5K>(BLOCK_COUNTS, q5_k_terms);
+        exact_on_integers::<BlockQ5K>(EXACT_COUNTS_K, |w, a, rng| {
             (w.d, w.dmin) = (f16::ONE, f16::ONE);
             let mut small = || std::array::from_fn(|_| (rng.next_u64() % 4) as u8);
             w.scales = pack_scale_min_k4(&small(), &small());

@@ -10,7 +10,7 @@
 //! | types                          | `avx2`, `avxvnni`       | `avx512vnni`            |
 //! |--------------------------------|-------------------------|-------------------------|
 //! | Q4_0, Q4_1, Q5_0, Q5_1, Q8_0/1 | [`avx2`] (256-bit)      | [`avx2`], EVEX          |
-//! | Q4_K, Q6_K                     | [`k_quants`] (256-bit)  | [`k_quants`], EVEX      |
+//! | Q2_K, Q3_K, Q4_K, Q5_K, Q6_K   | [`k_quants`] (256-bit)  | [`k_quants`], EVEX      |
 //! | F32, F16, BF16                 | [`float`] (`avx2` only) | [`float`] (512-bit)     |
 //!
 //! The quantized kernels reproduce llama.cpp's x86 `ggml_vec_dot_*` bit for bit (see

@@ -434,7 +434,10 @@ pub(super) unsafe fn drive<B: Block, D: ByteDot>(x: *const u8, y: *const u8, blo
 /// Instantiates every 256-bit kernel with `$dot` under `$features` and returns `$ty`'s entry.
 macro_rules! kernels_256 {
     ($ty:expr, $dot:ty, $features:literal) => {{
+        use crate::quant::q2_k::BlockQ2K;
+        use crate::quant::q3_k::BlockQ3K;
         use crate::quant::q4_k::BlockQ4K;
+        use crate::quant::q5_k::BlockQ5K;
         use crate::quant::q6_k::BlockQ6K;
         use crate::quant::q8_k::BlockQ8K;
         use $crate::quant::simd::x86::avx2::{Block, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, drive};
@@ -456,7 +459,10 @@ macro_rules! kernels_256 {
             GgmlType::Q5_1 => Some(kernel!(drive::<Q5_1, $dot>, Q5_1::X, Q5_1::Y)),
             GgmlType::Q8_0 => Some(kernel!(drive::<Q8_0, $dot>, Q8_0::X, Q8_0::Y)),
             GgmlType::Q8_1 => Some(kernel!(drive::<Q8_1, $dot>, Q8_1::X, Q8_1::Y)),
+            GgmlType::Q2_K => Some(kernel!(k_quants::q2_k_q8_k::<$dot>, size_of::<BlockQ2K>(), size_of::<BlockQ8K>())),
+            GgmlType::Q3_K => Some(kernel!(k_quants::q3_k_q8_k::<$dot>, size_of::<BlockQ3K>(), size_of::<BlockQ8K>())),
             GgmlType::Q4_K => Some(kernel!(k_quants::q4_k_q8_k::<$dot>, size_of::<BlockQ4K>(), size_of::<BlockQ8K>())),
+            GgmlType::Q5_K => Some(kernel!(k_quants::q5_k_q8_k::<$dot>, size_of::<BlockQ5K>(), size_of::<BlockQ8K>())),
             GgmlType::Q6_K => Some(kernel!(k_quants::q6_k_q8_k::<$dot>, size_of::<BlockQ6K>(), size_of::<BlockQ8K>())),
             _ => None,
         }
