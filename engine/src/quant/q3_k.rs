@@ -42,7 +42,7 @@ impl BlockQ3K {
     }
 
     /// The 256 signed codes, `q - 4` in -4..=3: the high bit, when clear, subtracts 4.
-    fn codes(&self) -> [i8; QK_K] {
+    pub(crate) fn codes(&self) -> [i8; QK_K] {
         let mut a = [0i8; QK_K];
         for (half, (a, q3)) in a.chunks_exact_mut(128).zip(self.qs.chunks_exact(32)).enumerate() {
             for (k, a) in a.chunks_exact_mut(32).enumerate() {

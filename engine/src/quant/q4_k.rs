@@ -114,7 +114,7 @@ pub(crate) fn vec_dot_k4(blocks: impl Iterator<Item = ([i8; QK_K], [u8; 12], f16
 
 impl BlockQ4K {
     /// The 256 codes, 0..=15, in weight order.
-    fn codes(&self) -> [i8; QK_K] {
+    pub(crate) fn codes(&self) -> [i8; QK_K] {
         let mut a = [0i8; QK_K];
         for (a, q) in a.chunks_exact_mut(64).zip(self.qs.chunks_exact(32)) {
             for (l, &q) in q.iter().enumerate() {

@@ -31,7 +31,7 @@ const _: () = assert!(size_of::<BlockQ5K>() == 176);
 
 impl BlockQ5K {
     /// The 256 codes, 0..=31, in weight order.
-    fn codes(&self) -> [i8; QK_K] {
+    pub(crate) fn codes(&self) -> [i8; QK_K] {
         let mut a = [0i8; QK_K];
         for (chunk, (a, q)) in a.chunks_exact_mut(64).zip(self.qs.chunks_exact(32)).enumerate() {
             let (m1, m2) = (1u8 << (2 * chunk), 2u8 << (2 * chunk));

@@ -30,7 +30,7 @@ const _: () = assert!(size_of::<BlockQ6K>() == 210);
 
 impl BlockQ6K {
     /// The 256 signed codes, `q - 32` in -32..=31, in weight order.
-    fn codes(&self) -> [i8; QK_K] {
+    pub(crate) fn codes(&self) -> [i8; QK_K] {
         let mut a = [0i8; QK_K];
         let halves = a.chunks_exact_mut(128).zip(self.ql.chunks_exact(64).zip(self.qh.chunks_exact(32)));
         for (a, (ql, qh)) in halves {

@@ -1,4 +1,6 @@
-//! Fast `vec_dot` paths, chosen at run time; each is tested against the scalar reference.
+//! Fast `vec_dot` paths, chosen at run time; each is tested against the scalar reference and,
+//! where it reproduces llama.cpp's own SIMD kernel, bit for bit against a scalar model of
+//! that kernel (the test module `ggml_x86_order`).
 //!
 //! One module per architecture. Each offers, for a ggml type, the implementations this CPU
 //! can run, best first; [`best_vec_dot`] takes the first and `quant::build_tables` installs
@@ -13,6 +15,9 @@ use crate::tensor::GgmlType;
 
 #[cfg(target_arch = "x86_64")]
 mod x86;
+
+#[cfg(test)]
+mod ggml_x86_order;
 
 /// Every fast `vec_dot` this CPU runs for `ty`, best first, named ("avx512vnni", "avx2", …).
 /// The scalar one is not in the list: it is `quant::scalar_kernels(ty)`.
@@ -39,11 +44,14 @@ mod tests {
     use super::*;
     use crate::quant::Format;
     use crate::quant::k_quants::pack_scale_min_k4;
+    use crate::quant::q2_k::BlockQ2K;
+    use crate::quant::q3_k::BlockQ3K;
     use crate::quant::q4_0::BlockQ4_0;
     use crate::quant::q4_1::BlockQ4_1;
     use crate::quant::q4_k::BlockQ4K;
     use crate::quant::q5_0::BlockQ5_0;
     use crate::quant::q5_1::BlockQ5_1;
+    use crate::quant::q5_k::BlockQ5K;
     use crate::quant::q6_k::BlockQ6K;
     use crate::quant::q8_0::BlockQ8_0;
     use crate::quant::q8_1::BlockQ8_1;
@@ -213,6 +221,135 @@ mod tests {
         });
     }
 
+    /// Every fast path against a scalar model of llama.cpp's x86 kernel (`ggml`), bit for
+    /// bit, on fresh random rows quantized with the reference quantizers; the model itself
+    /// must also be close to the scalar `F::vec_dot` (as [`agrees_with_scalar`]), so that a
+    /// wrong model cannot pass. Each row is tried again after `plant(w, a, rng)` put in inputs
+    /// the quantizers never make but the kernels still see in a file (−128 codes), where
+    /// ggml's sign trick is off and ours must be off the same way.
+    fn equals_ggml_x86<F: Format>(
+        counts: &[usize],
+        ggml: fn(&[F], &[F::Activation]) -> f32,
+        terms: fn(&F, &F::Activation) -> f64,
+        plant: fn(&mut [F], &mut [F::Activation], &mut Rng),
+    ) {
+        let impls = available_vec_dots(F::TYPE);
+        let mut rng = Rng::fresh();
+        for &blocks in counts {
+            let n = blocks * F::BLOCK_LEN;
+            let mut w = vec![F::zeroed(); blocks];
+            F::quantize(&rng.weights(n), &mut w);
+            let mut a = vec![F::Activation::zeroed(); n / F::Activation::BLOCK_LEN];
+            F::Activation::quantize(&rng.weights(n), &mut a);
+
+            let model = ggml(&w, &a) as f64;
+            let magnitude: f64 = w.iter().zip(&a).map(|(w, a)| terms(w, a)).sum();
+            let scalar = F::vec_dot(&w, &a) as f64;
+            assert!((model - scalar).abs() <= RELATIVE_BOUND * magnitude, "{} model {model} vs scalar {scalar}", F::TYPE);
+
+            for planted in [false, true] {
+                if planted {
+                    plant(&mut w, &mut a, &mut rng);
+                }
+                let want = ggml(&w, &a);
+                for (name, vec_dot) in &impls {
+                    let got = vec_dot(bytemuck::cast_slice(&w), bytemuck::cast_slice(&a));
+                    assert_eq!(
+                        got.to_bits(),
+                        want.to_bits(),
+                        "{} {name}, {blocks} blocks{}: {got:e} vs ggml's order {want:e}",
+                        F::TYPE,
+                        if planted { ", with −128 codes" } else { "" }
+                    );
+                }
+            }
+        }
+    }
+
+    /// Sets about one code in eight to −128.
+    fn plant_i8_min(qs: &mut [i8], rng: &mut Rng) {
+        qs.iter_mut().filter(|_| rng.next_u64().is_multiple_of(8)).for_each(|q| *q = i8::MIN);
+    }
+
+    #[test]
+    fn q4_0_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ4_0>(BLOCK_COUNTS, ggml_x86_order::q4_0, one_term, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q4_1_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ4_1>(BLOCK_COUNTS, ggml_x86_order::q4_1, with_min!(BlockQ4_1), |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q5_0_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ5_0>(BLOCK_COUNTS, ggml_x86_order::q5_0, one_term, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q5_1_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ5_1>(BLOCK_COUNTS, ggml_x86_order::q5_1, with_min!(BlockQ5_1), |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q8_0_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ8_0>(BLOCK_COUNTS, ggml_x86_order::q8_0, one_term, |w, a, rng| {
+            w.iter_mut().for_each(|w| plant_i8_min(&mut w.qs, rng));
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q8_1_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ8_1>(BLOCK_COUNTS, ggml_x86_order::q8_1, one_term, |w, a, rng| {
+            w.iter_mut().for_each(|w| plant_i8_min(&mut w.qs, rng));
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q2_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ2K>(BLOCK_COUNTS, ggml_x86_order::q2_k, q2_k_terms, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q3_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ3K>(BLOCK_COUNTS, ggml_x86_order::q3_k, abs_products, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q4_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ4K>(BLOCK_COUNTS, ggml_x86_order::q4_k, q4_k_terms, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q5_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ5K>(BLOCK_COUNTS, ggml_x86_order::q5_k, q5_k_terms, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    #[test]
+    fn q6_k_equals_ggml_x86_order() {
+        equals_ggml_x86::<BlockQ6K>(BLOCK_COUNTS, ggml_x86_order::q6_k, abs_products, |_, a, rng| {
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
     /// Σ|wᵢ·aᵢ| over a block pair's dequantized values. The k-quants' kernels and the scalar
     /// reference group a super-block's products into integer lanes differently, so no single
     /// term is common to both; every lane, and so every float term, is bounded by this.
@@ -227,6 +364,16 @@ mod tests {
     /// Q4_K sums its scaled codes and its minimums apart (d·sc·q·y and dmin·m·y): bound each.
     fn q4_k_terms(w: &BlockQ4K, a: &BlockQ8K) -> f64 {
         abs_products(&BlockQ4K { dmin: f16::ZERO, ..*w }, a) + abs_products(&BlockQ4K { d: f16::ZERO, ..*w }, a)
+    }
+
+    /// Q2_K, likewise.
+    fn q2_k_terms(w: &BlockQ2K, a: &BlockQ8K) -> f64 {
+        abs_products(&BlockQ2K { dmin: f16::ZERO, ..*w }, a) + abs_products(&BlockQ2K { d: f16::ZERO, ..*w }, a)
+    }
+
+    /// Q5_K, likewise.
+    fn q5_k_terms(w: &BlockQ5K, a: &BlockQ8K) -> f64 {
+        abs_products(&BlockQ5K { dmin: f16::ZERO, ..*w }, a) + abs_products(&BlockQ5K { d: f16::ZERO, ..*w }, a)
     }
 
     /// Block counts for the k-quants' exact test, with |y| ≤ 31 and sub-block scales (and
@@ -244,9 +391,48 @@ mod tests {
     }
 
     #[test]
+    fn q2_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ2K>(BLOCK_COUNTS, q2_k_terms);
+        exact_on_integers::<BlockQ2K>(EXACT_COUNTS_K, |w, a, rng| {
+            (w.d, w.dmin) = (f16::ONE, f16::ONE);
+            // Scales and minimums 0..=3, one of each per byte.
+            w.scales.iter_mut().for_each(|s| *s = (rng.next_u64() % 4) as u8 | ((rng.next_u64() % 4) as u8) << 4);
+            unit_q8_k(a);
+        });
+    }
+
+    #[test]
+    fn q3_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ3K>(BLOCK_COUNTS, abs_products);
+        exact_on_integers::<BlockQ3K>(EXACT_COUNTS_K, |w, a, rng| {
+            w.d = f16::ONE;
+            // Scales −3..=3: stored + 32 in 6 bits, low 4 in nibbles of bytes 0..8, high 2 in
+            // bytes 8..12 (see `BlockQ3K::scale`).
+            let stored: [u8; 16] = std::array::from_fn(|_| (32 + (rng.next_u64() % 7) as i32 - 3) as u8);
+            w.scales = [0; 12];
+            for (j, &q) in stored.iter().enumerate() {
+                w.scales[j % 8] |= (q & 0x0F) << (4 * (j / 8));
+                w.scales[8 + j % 4] |= (q >> 4) << (2 * (j / 4));
+            }
+            unit_q8_k(a);
+        });
+    }
+
+    #[test]
     fn q4_k_matches_scalar() {
         agrees_with_scalar::<BlockQ4K>(BLOCK_COUNTS, q4_k_terms);
         exact_on_integers::<BlockQ4K>(EXACT_COUNTS_K, |w, a, rng| {
+            (w.d, w.dmin) = (f16::ONE, f16::ONE);
+            let mut small = || std::array::from_fn(|_| (rng.next_u64() % 4) as u8);
+            w.scales = pack_scale_min_k4(&small(), &small());
+            unit_q8_k(a);
+        });
+    }
+
+    #[test]
+    fn q5_k_matches_scalar() {
+        agrees_with_scalar::<BlockQ5K>(BLOCK_COUNTS, q5_k_terms);
+        exact_on_integers::<BlockQ5K>(EXACT_COUNTS_K, |w, a, rng| {
             (w.d, w.dmin) = (f16::ONE, f16::ONE);
             let mut small = || std::array::from_fn(|_| (rng.next_u64() % 4) as u8);
             w.scales = pack_scale_min_k4(&small(), &small());

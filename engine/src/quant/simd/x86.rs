@@ -4,14 +4,20 @@
 //!   with `vpmaddubsw` (u8 × i8 → pairs summed to i16) then `vpmaddwd` (pairs of i16 → i32).
 //! - `avxvnni`: the same 256-bit kernels with VEX `vpdpbusd`, which does both steps in one
 //!   instruction (Alder Lake and later client chips, which lack AVX-512).
-//! - `avx512vnni`: AVX-512 F/BW/VL + VNNI (Ice Lake / Zen 4 and later): 512-bit kernels
-//!   with EVEX `vpdpbusd`, two 32-weight blocks per register.
+//! - `avx512vnni`: AVX-512 F/BW/VL + VNNI (Ice Lake / Zen 4 and later): the same 256-bit
+//!   kernels again, with EVEX `vpdpbusd`; 512-bit kernels for the float formats.
 //!
-//! | types                          | `avx2`, `avxvnni`        | `avx512vnni`           |
-//! |--------------------------------|--------------------------|------------------------|
-//! | Q4_0, Q4_1, Q5_0, Q5_1, Q8_0/1 | [`avx2`]: 1 block/register | [`avx512`]: 2 blocks/register |
-//! | Q4_K, Q6_K                     | [`k_quants`] (256-bit)   | [`k_quants`], EVEX     |
-//! | F32, F16, BF16                 | [`float`] (`avx2` only)  | [`float`] (512-bit)    |
+//! | types                          | `avx2`, `avxvnni`       | `avx512vnni`            |
+//! |--------------------------------|-------------------------|-------------------------|
+//! | Q4_0, Q4_1, Q5_0, Q5_1, Q8_0/1 | [`avx2`] (256-bit)      | [`avx2`], EVEX          |
+//! | Q2_K, Q3_K, Q4_K, Q5_K, Q6_K   | [`k_quants`] (256-bit)  | [`k_quants`], EVEX      |
+//! | F32, F16, BF16                 | [`float`] (`avx2` only) | [`float`] (512-bit)     |
+//!
+//! The quantized kernels reproduce llama.cpp's x86 `ggml_vec_dot_*` bit for bit (see
+//! [`avx2`]'s module doc for what that takes), at every level: the levels differ only in
+//! how they multiply bytes, which is exact integer arithmetic. The float formats' kernels
+//! are only close to the scalar reference. The tests check both against scalar models
+//! (`quant::simd::ggml_x86_order`).
 //!
 //! [`vec_dots`] lists the levels best first, which `cargo bench -p engine --bench vec_dot`
 //! confirmed on a Xeon with all three (where two levels run the same 256-bit code, they tie).
@@ -54,7 +60,6 @@ macro_rules! entry {
 
 #[macro_use]
 mod avx2;
-mod avx512;
 mod float;
 mod k_quants;
 
@@ -62,7 +67,7 @@ mod k_quants;
 /// dots, so the `avxvnni` level would repeat the `avx2` kernels: it offers none.)
 pub(super) fn vec_dots(ty: GgmlType) -> Vec<(&'static str, VecDotFn)> {
     let levels = [
-        ("avx512vnni", avx512::avx512vnni_vec_dot(ty).or_else(|| float::avx512_vec_dot(ty))),
+        ("avx512vnni", avx2::avx512vnni_vec_dot(ty).or_else(|| float::avx512_vec_dot(ty))),
         ("avxvnni", avx2::avxvnni_vec_dot(ty)),
         ("avx2", avx2::avx2_vec_dot(ty).or_else(|| float::avx2_vec_dot(ty))),
     ];

@@ -1,18 +1,41 @@
-//! 256-bit kernels: one 32-weight block per register, as llama.cpp's AVX2 paths.
+//! 256-bit kernels for the 32-weight formats, one block per step: llama.cpp's x86 loops, to
+//! the bit.
 //!
-//! A format is only its integer dot ([`Block::dot`]: 32 codes times 32 activation codes,
-//! as eight i32 lanes); one driver, [`drive`], does the rest for every format: the f16
-//! scales, converted four blocks at a time (one F16C conversion instead of four: per block
-//! that was the costliest part after the dot itself), the multiply-add into two float
-//! accumulators, the minimum terms of Q4_1/Q5_1. Everything is generic over [`ByteDot`], the
-//! step that multiplies bytes, and instantiated for two levels: `avx2` (`vpmaddubsw` +
-//! `vpmaddwd`) and `avxvnni` (`vpdpbusd`). The AVX-512 level reuses the driver, with EVEX
-//! `vpdpbusd`, for a row's last one to three blocks.
+//! These kernels reproduce ggml's `ggml_vec_dot_{q4_0_q8_0, q4_1_q8_1, q5_0_q8_0, q5_1_q8_1,
+//! q8_0_q8_0}` (`ggml/src/ggml-cpu/arch/x86/quants.c`, the `__AVX2__` branches, which a
+//! `-march=native` build also takes on AVX-512 machines: these formats have no 512-bit code
+//! there) so that our results equal llama.cpp's bit for bit. A greedy generation picks the
+//! larger of two logits, and when two tokens are nearly tied the last bits decide; any other
+//! summation order, however accurate, sooner or later picks a different token. What has to
+//! match, and what does not:
+//!
+//! - The integer dot of a block, in eight i32 lanes, lane k holding the products of bytes
+//!   4k..4k + 4. Integers are exact, so any instructions that give the same lane sums will
+//!   do: `vpmaddubsw` + `vpmaddwd` (`avx2`), VEX `vpdpbusd` (`avxvnni`), or EVEX `vpdpbusd`
+//!   (`avx512vnni`, the one ggml compiles to on a CPU with AVX-512 VNNI + VL). Even ggml's
+//!   sign trick for signed codes ([`signed_dot`]) is kept, because it is wrong in the same
+//!   way for an activation of −128 (which the quantizers never produce).
+//! - The float accumulation: ONE `__m256` accumulator, `acc = fma(dx·dy, float(lanes), acc)`
+//!   block after block, then ggml's `hsum_float_8` ([`hsum`]). Two accumulators would be
+//!   faster (the FMA latency chain is what limits these loops on data in cache) but round
+//!   differently, so they are out.
+//! - The minimum terms of Q4_1/Q5_1: a scalar `summs += m·s`, block after block (GCC fuses it
+//!   into an FMA; `m·s` is exact, see below, so a fused and an unfused add agree), added to
+//!   the horizontal sum at the very end.
+//!
+//! What need not match: how the f16 scales become `dx·dy` and `m·s`. A product of two f16
+//! values has at most 2·11 significant bits and lies between 2⁻⁴⁸ and 2³², so it is exact in
+//! f32: converting four blocks' scales at once ([`scales4`]) gives the very floats ggml's
+//! one-at-a-time conversions give, one F16C conversion cheaper per block.
+//!
+//! A format is only its integer dot ([`Block::dot`]); one driver, [`drive`], does the rest.
+//! Everything is generic over [`ByteDot`], the step that multiplies bytes, instantiated for
+//! each level by [`kernels_256!`]. The k-quants ([`super::k_quants`]) use the same levels.
 //!
 //! The generic functions are `#[inline(always)]` and have no target features of their own:
 //! they are compiled inside the `#[target_feature]` function that instantiates them, with
 //! that function's features (the `memchr` crate's pattern). Calling one anywhere else would
-//! run instructions the CPU may lack; only the instantiations below, and `avx512`'s, do.
+//! run instructions the CPU may lack; only the instantiations in [`kernels_256!`] do.
 
 use std::arch::x86_64::*;
 use std::mem::{offset_of, size_of};
@@ -28,11 +51,9 @@ use crate::tensor::GgmlType;
 
 /// How a kernel multiplies 32 unsigned bytes by 32 signed bytes: eight i32 lanes, each the
 /// sum of four adjacent products. Before AVX-VNNI-INT8, x86 has no signed × signed byte
-/// multiply, so the kernels arrange for one side to be unsigned.
+/// multiply, so the kernels arrange for one side to be unsigned. Every implementation gives
+/// the same integers (see [`Maddubs`] on saturation), so the levels agree to the bit.
 pub(super) trait ByteDot {
-    /// Whether [`ByteDot::dot`] is one instruction. Kernels then prefer a second dot to the
-    /// byte operations that would otherwise make a signed side unsigned.
-    const ONE_INSTRUCTION: bool;
     /// `acc + Σ u·s` over each group of four bytes (`u` unsigned, `s` signed).
     unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i;
     /// `acc + Σ p·scale` over each pair of i16 lanes (the k-quants' scaled sub-block sums).
@@ -46,8 +67,6 @@ pub(super) trait ByteDot {
 pub(super) struct Maddubs;
 
 impl ByteDot for Maddubs {
-    const ONE_INSTRUCTION: bool = false;
-
     #[inline(always)]
     unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
         unsafe {
@@ -66,8 +85,6 @@ impl ByteDot for Maddubs {
 pub(super) struct AvxVnni;
 
 impl ByteDot for AvxVnni {
-    const ONE_INSTRUCTION: bool = true;
-
     #[inline(always)]
     unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
         unsafe { _mm256_dpbusd_avx_epi32(acc, u, s) }
@@ -79,12 +96,11 @@ impl ByteDot for AvxVnni {
     }
 }
 
-/// AVX-512 VNNI + VL: EVEX-encoded `vpdpbusd` on 256-bit registers.
+/// AVX-512 VNNI + VL: EVEX-encoded `vpdpbusd` on 256-bit registers, as ggml's
+/// `mul_sum_us8_pairs_float` compiles on such a CPU.
 pub(super) struct Avx512Vnni;
 
 impl ByteDot for Avx512Vnni {
-    const ONE_INSTRUCTION: bool = true;
-
     #[inline(always)]
     unsafe fn dot(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
         unsafe { _mm256_dpbusd_epi32(acc, u, s) }
@@ -114,7 +130,8 @@ unsafe fn load(p: *const u8) -> __m256i {
 }
 
 /// The 32 4-bit codes of a Q4/Q5 block as bytes in 0..=15, in weight order: byte j of `qs`
-/// holds weight j in its low nibble and weight j + 16 in its high one.
+/// holds weight j in its low nibble and weight j + 16 in its high one (ggml's
+/// `bytes_from_nibbles_32`).
 #[inline(always)]
 unsafe fn nibbles(qs: *const u8) -> __m256i {
     unsafe {
@@ -126,7 +143,7 @@ unsafe fn nibbles(qs: *const u8) -> __m256i {
 }
 
 /// 0xFF in byte j where bit j of the little-endian u32 at `qh` is set, else 0 (Q5 blocks keep
-/// their codes' fifth bits there).
+/// their codes' fifth bits there; ggml's `bytes_from_bits_32`).
 #[inline(always)]
 unsafe fn bytes_from_bits(qh: *const u8) -> __m256i {
     unsafe {
@@ -142,29 +159,25 @@ unsafe fn bytes_from_bits(qh: *const u8) -> __m256i {
     }
 }
 
-/// Σ x·y over groups of four bytes, both signed: move x's sign onto y, x·y = |x|·(±y).
-/// Wrong only where y = −128 meets a negative x (negating −128 wraps); activations never
-/// hold −128, the reference quantizers round into −127..=127.
+/// Σ x·y over groups of four bytes, both signed, by ggml's sign trick (its
+/// `mul_sum_i8_pairs_float`): move x's sign onto y, x·y = |x|·(±y). Wrong where y = −128
+/// meets a negative x (negating −128 wraps back to −128): the reference quantizers round into
+/// −127..=127, so that never happens, and when it does ggml is wrong the same way.
 #[inline(always)]
 unsafe fn signed_dot<D: ByteDot>(x: __m256i, y: __m256i) -> __m256i {
     unsafe { D::dot(_mm256_setzero_si256(), _mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)) }
 }
 
+/// ggml's `hsum_float_8`, operation for operation: the high half plus the low half, then
+/// lanes 2, 3 onto 0, 1, then lane 1 onto lane 0, which makes
+/// ((v₄ + v₀) + (v₆ + v₂)) + ((v₅ + v₁) + (v₇ + v₃)).
 #[inline(always)]
 pub(super) unsafe fn hsum(v: __m256) -> f32 {
     unsafe {
-        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let s = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
         let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
         _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
     }
-}
-
-/// Lanes 1 + 3 + 5 + 7, where the drivers collect the m·s terms.
-#[inline(always)]
-pub(super) unsafe fn odd_lanes_sum(v: __m256) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), v) };
-    lanes[1] + lanes[3] + lanes[5] + lanes[7]
 }
 
 // ---- The formats ----
@@ -178,11 +191,11 @@ pub(super) trait Block {
     /// `m·s`, since m·Σ dy·y = m·s, which is why Q8_1 stores `s`) rather than a lone `d`.
     /// Either way `d` is at offset 0 of both blocks.
     const MIN: bool;
-    /// The block's integer dot, Σ code·y, in eight i32 lanes.
+    /// The block's integer dot, Σ code·y, in eight i32 lanes: lane k sums weights 4k..4k + 4.
     unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i;
 }
 
-/// Q4_0 · Q8_0: codes q − 8.
+/// Q4_0 · Q8_0: codes q − 8, signed, so by the sign trick as ggml does.
 pub(super) struct Q4_0;
 
 impl Block for Q4_0 {
@@ -193,15 +206,8 @@ impl Block for Q4_0 {
     #[inline(always)]
     unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
         unsafe {
-            let q = nibbles(x.add(offset_of!(BlockQ4_0, qs)));
-            let a = load(y.add(offset_of!(BlockQ8_0, qs)));
-            if D::ONE_INSTRUCTION {
-                // Keep the codes unsigned: Σ (q − 8)·y = Σ q·y − Σ 8·y.
-                let zero = _mm256_setzero_si256();
-                _mm256_sub_epi32(D::dot(zero, q, a), D::dot(zero, _mm256_set1_epi8(8), a))
-            } else {
-                signed_dot::<D>(_mm256_sub_epi8(q, _mm256_set1_epi8(8)), a)
-            }
+            let q = _mm256_sub_epi8(nibbles(x.add(offset_of!(BlockQ4_0, qs))), _mm256_set1_epi8(8));
+            signed_dot::<D>(q, load(y.add(offset_of!(BlockQ8_0, qs))))
         }
     }
 }
@@ -223,7 +229,7 @@ impl Block for Q4_1 {
     }
 }
 
-/// Q5_0 · Q8_0: codes (low nibble + 16·fifth bit) − 16.
+/// Q5_0 · Q8_0: codes (low nibble + 16·fifth bit) − 16, signed, by the sign trick.
 pub(super) struct Q5_0;
 
 impl Block for Q5_0 {
@@ -236,18 +242,10 @@ impl Block for Q5_0 {
         unsafe {
             let low = nibbles(x.add(offset_of!(BlockQ5_0, qs)));
             let high = bytes_from_bits(x.add(offset_of!(BlockQ5_0, qh)));
-            let a = load(y.add(offset_of!(BlockQ8_0, qs)));
-            if D::ONE_INSTRUCTION {
-                // Σ (q − 16)·y = Σ q·y − Σ 16·y with q unsigned.
-                let q = _mm256_or_si256(low, _mm256_and_si256(high, _mm256_set1_epi8(0x10)));
-                let zero = _mm256_setzero_si256();
-                _mm256_sub_epi32(D::dot(zero, q, a), D::dot(zero, _mm256_set1_epi8(16), a))
-            } else {
-                // Set the top four bits where the fifth bit is clear: as an i8 that byte is
-                // low − 16, and where it is set, low + 16 − 16 = low. No subtraction needed.
-                let w = _mm256_or_si256(low, _mm256_andnot_si256(high, _mm256_set1_epi8(0xF0u8 as i8)));
-                signed_dot::<D>(w, a)
-            }
+            // Set the top four bits where the fifth bit is clear: as an i8 that byte is
+            // low − 16, and where it is set, low + 16 − 16 = low. No subtraction needed.
+            let w = _mm256_or_si256(low, _mm256_andnot_si256(high, _mm256_set1_epi8(0xF0u8 as i8)));
+            signed_dot::<D>(w, load(y.add(offset_of!(BlockQ8_0, qs))))
         }
     }
 }
@@ -271,8 +269,9 @@ impl Block for Q5_1 {
     }
 }
 
-/// Q8_0 · Q8_0 (`Q8<34, 2>`) and Q8_1 · Q8_1 (`Q8<36, 4>`, whose `s` is not needed): signed
-/// codes on both sides. `QS` is where the codes start.
+/// Q8_0 · Q8_0 (`Q8<34, 2>`) and Q8_1 · Q8_1 (`Q8<36, 4>`, whose `s` is not needed; ggml has
+/// no such dot, ours follows Q8_0's): signed codes on both sides. `QS` is where the codes
+/// start.
 pub(super) struct Q8<const BLOCK: usize, const QS: usize>;
 
 pub(super) type Q8_0 = Q8<{ size_of::<BlockQ8_0>() }, { offset_of!(BlockQ8_0, qs) }>;
@@ -304,9 +303,10 @@ const _: () = assert!(
 // ---- Scales ----
 
 /// Blocks i..i + 4's scales in one F16C conversion: `[dx·dy, m·s]` of block k in lanes
-/// (2k, 2k + 1). Without a minimum the odd lanes are meaningless.
+/// (2k, 2k + 1). Without a minimum the odd lanes are meaningless. The products are exact
+/// (module doc), so they equal ggml's per-block ones.
 #[inline(always)]
-pub(super) unsafe fn scales4<B: Block>(x: *const u8, y: *const u8) -> __m256 {
+unsafe fn scales4<B: Block>(x: *const u8, y: *const u8) -> __m256 {
     unsafe {
         if B::MIN {
             // [dx0 m0 … dx3 m3] times [dy0 s0 … dy3 s3].
@@ -337,7 +337,7 @@ unsafe fn leading_u32s(p: *const u8, stride: usize) -> __m128i {
     }
 }
 
-/// One block's `[dx·dy, m·s, 0, 0]` (lane 1 meaningless without a minimum).
+/// One block's `[dx·dy, m·s, 0, 0]` (lane 1 is 0 without a minimum).
 #[inline(always)]
 unsafe fn scales1<B: Block>(x: *const u8, y: *const u8) -> __m128 {
     unsafe {
@@ -357,6 +357,7 @@ unsafe fn scales1<B: Block>(x: *const u8, y: *const u8) -> __m128 {
 /// hundred ns at ~10 GB/s is a few KiB). Asking for each line this far ahead measured 1.5-2×
 /// the throughput of the same kernels without it on 4096-row matrices in L3 and in DRAM, and
 /// no loss on L2-resident ones; 2 and 4 KiB did about as well, 1 KiB and 8 KiB worse.
+/// Prefetching changes no result.
 pub(super) const PREFETCH_AHEAD: usize = 4096;
 
 /// Asks for the cache lines [`PREFETCH_AHEAD`] bytes past `[p, p + len)`: one request per
@@ -373,7 +374,8 @@ pub(super) unsafe fn prefetch_ahead(p: *const u8, len: usize) {
     }
 }
 
-/// `acc` + block K's dx·dy (lane 2K of `s`) times its integer dot, blocks counted from `x`, `y`.
+/// ggml's step for block K (counted from `x`, `y`): `acc + dx·dy · float(integer dot)`, one
+/// FMA, dx·dy being lane 2K of `s`.
 #[inline(always)]
 unsafe fn term<B: Block, D: ByteDot, const K: usize>(s: __m256, x: *const u8, y: *const u8, acc: __m256) -> __m256 {
     unsafe {
@@ -383,51 +385,62 @@ unsafe fn term<B: Block, D: ByteDot, const K: usize>(s: __m256, x: *const u8, y:
     }
 }
 
-/// Σ over `blocks` block pairs of dx·dy·(integer dot) (+ m·s): four blocks per step, then
-/// one at a time.
+/// Σ over `blocks` block pairs of dx·dy·(integer dot) (+ m·s), in ggml's order: one
+/// accumulator, one FMA per block in block order, ggml's horizontal sum, and the m·s terms
+/// summed one by one apart and added last. The loop takes four blocks per step only to
+/// convert their scales together; the float operations are those of one block at a time.
 #[inline(always)]
 pub(super) unsafe fn drive<B: Block, D: ByteDot>(x: *const u8, y: *const u8, blocks: usize) -> f32 {
     unsafe {
-        let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-        let mut mins = _mm256_setzero_ps(); // m·s terms in the odd lanes, if B::MIN
+        let mut acc = _mm256_setzero_ps();
+        let mut summs = 0.0f32; // Σ m·s, if B::MIN
         let mut i = 0;
         while i + 4 <= blocks {
             let (xb, yb) = (x.add(i * B::X), y.add(i * B::Y));
             prefetch_ahead(xb, 4 * B::X);
             let s = scales4::<B>(xb, yb);
-            acc0 = term::<B, D, 0>(s, xb, yb, acc0);
-            acc1 = term::<B, D, 1>(s, xb, yb, acc1);
-            acc0 = term::<B, D, 2>(s, xb, yb, acc0);
-            acc1 = term::<B, D, 3>(s, xb, yb, acc1);
+            acc = term::<B, D, 0>(s, xb, yb, acc);
+            acc = term::<B, D, 1>(s, xb, yb, acc);
+            acc = term::<B, D, 2>(s, xb, yb, acc);
+            acc = term::<B, D, 3>(s, xb, yb, acc);
             if B::MIN {
-                mins = _mm256_add_ps(mins, s);
+                // The odd lanes, in block order. (A vector of four running sums would be
+                // faster and round differently.)
+                let lanes = std::mem::transmute::<__m256, [f32; 8]>(s);
+                summs += lanes[1];
+                summs += lanes[3];
+                summs += lanes[5];
+                summs += lanes[7];
             }
             i += 4;
         }
         while i < blocks {
             let (xb, yb) = (x.add(i * B::X), y.add(i * B::Y));
             let s = scales1::<B>(xb, yb);
-            acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(s), _mm256_cvtepi32_ps(B::dot::<D>(xb, yb)), acc0);
+            acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s), _mm256_cvtepi32_ps(B::dot::<D>(xb, yb)), acc);
             if B::MIN {
-                mins = _mm256_add_ps(mins, _mm256_zextps128_ps256(s));
+                summs += _mm_cvtss_f32(_mm_movehdup_ps(s)); // lane 1
             }
             i += 1;
         }
-        let sum = hsum(_mm256_add_ps(acc0, acc1));
-        if B::MIN { sum + odd_lanes_sum(mins) } else { sum }
+        // Without a minimum ggml returns the horizontal sum alone (adding summs = +0.0 would
+        // turn a −0.0 into +0.0).
+        if B::MIN { hsum(acc) + summs } else { hsum(acc) }
     }
 }
 
-// ---- The two levels ----
+// ---- The levels ----
 
 /// Instantiates every 256-bit kernel with `$dot` under `$features` and returns `$ty`'s entry.
-/// (Also used by the AVX-512 level for the k-quants.)
 macro_rules! kernels_256 {
     ($ty:expr, $dot:ty, $features:literal) => {{
+        use crate::quant::q2_k::BlockQ2K;
+        use crate::quant::q3_k::BlockQ3K;
         use crate::quant::q4_k::BlockQ4K;
+        use crate::quant::q5_k::BlockQ5K;
         use crate::quant::q6_k::BlockQ6K;
         use crate::quant::q8_k::BlockQ8K;
-        use $crate::quant::simd::x86::avx2::{Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, drive, Block};
+        use $crate::quant::simd::x86::avx2::{Block, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, drive};
         use $crate::quant::simd::x86::k_quants;
 
         macro_rules! kernel {
@@ -446,7 +459,10 @@ macro_rules! kernels_256 {
             GgmlType::Q5_1 => Some(kernel!(drive::<Q5_1, $dot>, Q5_1::X, Q5_1::Y)),
             GgmlType::Q8_0 => Some(kernel!(drive::<Q8_0, $dot>, Q8_0::X, Q8_0::Y)),
             GgmlType::Q8_1 => Some(kernel!(drive::<Q8_1, $dot>, Q8_1::X, Q8_1::Y)),
+            GgmlType::Q2_K => Some(kernel!(k_quants::q2_k_q8_k::<$dot>, size_of::<BlockQ2K>(), size_of::<BlockQ8K>())),
+            GgmlType::Q3_K => Some(kernel!(k_quants::q3_k_q8_k::<$dot>, size_of::<BlockQ3K>(), size_of::<BlockQ8K>())),
             GgmlType::Q4_K => Some(kernel!(k_quants::q4_k_q8_k::<$dot>, size_of::<BlockQ4K>(), size_of::<BlockQ8K>())),
+            GgmlType::Q5_K => Some(kernel!(k_quants::q5_k_q8_k::<$dot>, size_of::<BlockQ5K>(), size_of::<BlockQ8K>())),
             GgmlType::Q6_K => Some(kernel!(k_quants::q6_k_q8_k::<$dot>, size_of::<BlockQ6K>(), size_of::<BlockQ8K>())),
             _ => None,
         }
@@ -471,4 +487,22 @@ pub(super) fn avxvnni_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
         return None;
     }
     kernels_256!(ty, AvxVnni, "avx2,fma,f16c,avxvnni")
+}
+
+/// The `avx512vnni` level's `vec_dot` for `ty`, if this CPU has AVX-512 F/BW/VL + VNNI:
+/// the same 256-bit kernels with EVEX `vpdpbusd`/`vpdpwssd`, which is what ggml runs there.
+/// (Two blocks per 512-bit register would be faster, but it puts two blocks' terms in one
+/// accumulator's different lanes and so rounds differently from ggml.)
+pub(super) fn avx512vnni_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
+    let detected = is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("avx512vnni")
+        && is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("fma")
+        && is_x86_feature_detected!("f16c");
+    if !detected {
+        return None;
+    }
+    kernels_256!(ty, Avx512Vnni, "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
 }
