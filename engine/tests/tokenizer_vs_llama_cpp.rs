@@ -11,6 +11,9 @@
 //!
 //! llama.cpp itself is never run here.
 
+mod common;
+
+use common::reference_file;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -70,22 +73,6 @@ fn tokenizer_with_pre(pre: &str) -> Tokenizer {
     let mut bytes = Vec::new();
     w.write_to(&mut bytes).unwrap();
     Tokenizer::from_gguf(&GgufFile::from_bytes(bytes).unwrap()).unwrap_or_else(|e| panic!("pre {pre}: {e}"))
-}
-
-/// `$SHARED_DIR/reference`, else `shared/reference` beside the checkout. A missing file fails
-/// the test: this is the reference the tokenizer is checked against.
-fn reference_file(name: &str) -> PathBuf {
-    let shared = match std::env::var_os("SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
-    let path = shared.join("reference").join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: the shared reference directory should sit beside the repository checkout, or set SHARED_DIR to it",
-        path.display()
-    );
-    path
 }
 
 fn shared_cases() -> Vec<Case> {
