@@ -70,6 +70,11 @@ impl<'a> GgufWriter<'a> {
         &self.metadata
     }
 
+    /// Drops the tensor `name`, if present.
+    pub fn remove_tensor(&mut self, name: &str) {
+        self.tensors.retain(|t| t.name != name);
+    }
+
     /// Adds a tensor; `data` must hold exactly the bytes of `shape` in `ty`.
     pub fn add_tensor(&mut self, name: &str, shape: &[u64], ty: GgmlType, data: impl Into<Cow<'a, [u8]>>) -> io::Result<()> {
         let data = data.into();
