@@ -3,6 +3,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# tmux drives `infer chat` in a real terminal (engine/tests/chat_ctrl_c.rs).
+if ! command -v tmux >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq tmux >/dev/null
+    else
+        echo "error: the tests need tmux: install it (Debian/Ubuntu: sudo apt-get install tmux)" >&2
+        exit 1
+    fi
+fi
+
 # gguf-py (the independent reference for the file format and the block formats), pinned.
 python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 
