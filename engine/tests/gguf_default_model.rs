@@ -2,12 +2,10 @@
 
 use std::process::Command;
 
-use engine::gguf::{GgufFile, GgufWriter};
+mod common;
 
-fn default_model() -> GgufFile {
-    let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
-    GgufFile::open(&path).expect("the default model parses")
-}
+use common::default_model;
+use engine::gguf::GgufWriter;
 
 #[test]
 fn default_model_round_trips_byte_for_byte() {
