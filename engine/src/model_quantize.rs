@@ -181,7 +181,7 @@ impl State {
             // The output matrix (or the token embedding standing in for it) is the most
             // sensitive tensor: at least Q6_K unless the rows do not fit the block size.
             let nx = t.row_len();
-            if nx % new_type.block_len() as u64 != 0 {
+            if !nx.is_multiple_of(new_type.block_len() as u64) {
                 new_type = T::Q8_0;
             } else if new_type != T::Q8_0 {
                 new_type = T::Q6_K;
@@ -246,7 +246,7 @@ impl State {
 fn fallback(t: &TensorInfo, ty: GgmlType) -> GgmlType {
     use GgmlType as T;
     let ncols = t.row_len();
-    if ncols % ty.block_len() as u64 == 0 {
+    if ncols.is_multiple_of(ty.block_len() as u64) {
         return ty;
     }
     let to = match ty {
@@ -257,7 +257,7 @@ fn fallback(t: &TensorInfo, ty: GgmlType) -> GgmlType {
         T::Q6_K => T::Q8_0,
         other => other,
     };
-    if ncols % to.block_len() as u64 != 0 { T::F16 } else { to }
+    if ncols.is_multiple_of(to.block_len() as u64) { to } else { T::F16 }
 }
 
 /// llama-quantize's tensor order (`weight_name_comparer`): tensors outside the blocks first,

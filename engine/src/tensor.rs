@@ -132,7 +132,7 @@ impl GgmlType {
 
     /// Bytes of a row of `n` weights, or `None` when `n` is not a whole number of blocks.
     pub fn row_bytes(self, n: usize) -> Option<usize> {
-        (n % self.block_len() == 0).then(|| n / self.block_len() * self.block_bytes())
+        n.is_multiple_of(self.block_len()).then(|| n / self.block_len() * self.block_bytes())
     }
 
     /// Bits per weight of the format (e.g. 4.5 for Q4_0).

@@ -113,7 +113,7 @@ pub enum GgufError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: invalid GGUF file at {error}\n{HINT}")]
-    Invalid { path: PathBuf, error: ParseError },
+    Invalid { path: PathBuf, error: Box<ParseError> },
 }
 
 impl GgufError {

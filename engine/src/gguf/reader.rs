@@ -400,7 +400,7 @@ impl GgufFile {
         // model loader (llama.cpp's included), we assume the file is not truncated or
         // rewritten while it is open.
         let map = unsafe { Mmap::map(&file) }.map_err(io)?;
-        let header = parse_header(&map).map_err(|error| GgufError::Invalid { path: path.to_owned(), error })?;
+        let header = parse_header(&map).map_err(|error| GgufError::Invalid { path: path.to_owned(), error: Box::new(error) })?;
         Ok(GgufFile { header, path: Some(path.to_owned()), storage: Storage::Mmap(map) })
     }
 

@@ -172,7 +172,7 @@ pub(crate) fn quantize_row_iq4_nl_impl(
     scales_l: &mut [u8],
 ) -> f16 {
     let n_sub = x.len() / SUB_BLOCK;
-    debug_assert!(x.len() % SUB_BLOCK == 0 && n_sub <= QK_K / SUB_BLOCK);
+    debug_assert!(x.len().is_multiple_of(SUB_BLOCK) && n_sub <= QK_K / SUB_BLOCK);
     let values = &KVALUES_IQ4NL;
     let v0 = values[0] as f32;
 

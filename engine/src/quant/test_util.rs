@@ -39,7 +39,7 @@ impl Rng {
     pub fn weights(&mut self, n: usize) -> Vec<f32> {
         (0..n)
             .map(|_| {
-                let scale = if self.next_u64() % 16 == 0 { 4.0 } else { 0.5 };
+                let scale = if self.next_u64().is_multiple_of(16) { 4.0 } else { 0.5 };
                 self.unit() * scale
             })
             .collect()

@@ -148,17 +148,17 @@ impl SpecialIds {
         let has = |text: &str| vocab.id(text).is_some_and(|id| eog.contains(&id));
         let end_is_no_end = (has("<|return|>") && has("<|call|>")) || (has("<|calls|>") && has("<|flush|>"));
         let s_is_no_end = has("<|tool_response>") || has("<|plamo:eos|>");
-        if end_is_no_end {
-            if let Some(end) = vocab.id("<|end|>").filter(|id| eog.contains(id)) {
-                eog.remove(&end);
-                vocab.set_type(end, TokenType::UserDefined);
-            }
+        if end_is_no_end
+            && let Some(end) = vocab.id("<|end|>").filter(|id| eog.contains(id))
+        {
+            eog.remove(&end);
+            vocab.set_type(end, TokenType::UserDefined);
         }
-        if s_is_no_end {
-            if let Some(s) = vocab.id("</s>").filter(|id| eog.contains(id)) {
-                eog.remove(&s);
-                vocab.set_type(s, TokenType::Normal);
-            }
+        if s_is_no_end
+            && let Some(s) = vocab.id("</s>").filter(|id| eog.contains(id))
+        {
+            eog.remove(&s);
+            vocab.set_type(s, TokenType::Normal);
         }
         eog
     }
