@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::model::Matrix;
 use crate::quant::{Kernels, TILE_COLS, TILE_ROWS, activation, kernels};
 use crate::tensor::GgmlType;
-use crate::threadpool::ThreadPool;
+use crate::threadpool::{ThreadPool, split_range};
 
 /// A batch of activation rows quantized for one activation format.
 #[derive(Default)]
@@ -44,17 +44,31 @@ pub struct QuantizedRows {
 }
 
 impl QuantizedRows {
-    /// Quantizes `n_rows` rows of `x` for the weights of `w` (reusing this buffer).
-    pub fn quantize_for(&mut self, w: &Matrix, x: &[f32], n_rows: usize) {
+    /// Quantizes `n_rows` rows of `x` for the weights of `w` (reusing this buffer), the rows
+    /// split among the pool's threads.
+    pub fn quantize_for(&mut self, pool: &ThreadPool, w: &Matrix, x: &[f32], n_rows: usize) {
         let act: &Kernels = kernels(w.kernels.activation).expect("activation formats always have kernels");
         let row_bytes = act.ty.row_bytes(w.cols).expect("weight rows are whole activation blocks");
+        assert_eq!(x.len(), n_rows * w.cols);
         self.ty = Some(act.ty);
         self.n_rows = n_rows;
         self.row_bytes = row_bytes;
         self.data.resize(n_rows * row_bytes, 0);
-        for (xr, qr) in x.chunks_exact(w.cols).zip(self.data.chunks_exact_mut(row_bytes)) {
-            activation::quantize_row(act, xr, qr).expect("lengths follow from the matrix shape");
+        let quantize = |r: usize, qr: &mut [u8]| {
+            activation::quantize_row(act, &x[r * w.cols..(r + 1) * w.cols], qr).expect("lengths follow from the matrix shape")
+        };
+        if n_rows == 1 {
+            // Generation: one row is quicker quantized here than handed to the pool.
+            return quantize(0, &mut self.data);
         }
+        let data = SharedSlice::new(&mut self.data);
+        let n_threads = pool.n_threads();
+        pool.run(&|thread| {
+            for r in split_range(n_rows, thread, n_threads) {
+                // SAFETY: the threads' row ranges are disjoint.
+                quantize(r, unsafe { data.range(r * row_bytes..(r + 1) * row_bytes) });
+            }
+        });
     }
 
     pub fn row(&self, t: usize) -> &[u8] {
@@ -80,7 +94,7 @@ pub fn matmul(pool: &ThreadPool, w: &Matrix, x: &QuantizedRows, out: &mut [f32])
     let vec_dot = w.kernels.vec_dot_fn();
     let tile = w.kernels.vec_dot_tile_fn();
     let next_chunk = AtomicUsize::new(0);
-    let out = SharedOut(out.as_mut_ptr());
+    let out = SharedSlice::new(out);
     pool.run(&|_thread| {
         loop {
             // Relaxed: the counter only hands out disjoint chunks; `pool.run` orders the
@@ -91,8 +105,7 @@ pub fn matmul(pool: &ThreadPool, w: &Matrix, x: &QuantizedRows, out: &mut [f32])
             }
             let rows = start..(start + CHUNK_ROWS).min(w.rows);
             // SAFETY (every `out.write` below): chunks are disjoint, so this thread alone
-            // writes rows `rows` of every token, and `t * w.rows + r < out.len()` by the
-            // assertion above.
+            // writes rows `rows` of every token.
             for t0 in (0..x.n_rows).step_by(TILE_COLS) {
                 let tokens = t0..(t0 + TILE_COLS).min(x.n_rows);
                 let mut r = rows.start;
@@ -118,15 +131,31 @@ pub fn matmul(pool: &ThreadPool, w: &Matrix, x: &QuantizedRows, out: &mut [f32])
     });
 }
 
-/// Lets threads write disjoint elements of one output slice.
-struct SharedOut(*mut f32);
+/// Lets threads write disjoint parts of one slice.
+struct SharedSlice<T> {
+    ptr: *mut T,
+    len: usize,
+}
 
-unsafe impl Sync for SharedOut {}
+unsafe impl<T: Send> Sync for SharedSlice<T> {}
 
-impl SharedOut {
+impl<T> SharedSlice<T> {
+    fn new(slice: &mut [T]) -> SharedSlice<T> {
+        SharedSlice { ptr: slice.as_mut_ptr(), len: slice.len() }
+    }
+
     /// # Safety
-    /// `i` is in bounds and no other thread writes or reads element `i` concurrently.
-    unsafe fn write(&self, i: usize, v: f32) {
-        unsafe { *self.0.add(i) = v }
+    /// No other thread accesses element `i` while this runs.
+    unsafe fn write(&self, i: usize, v: T) {
+        assert!(i < self.len);
+        unsafe { *self.ptr.add(i) = v }
+    }
+
+    /// # Safety
+    /// No other thread accesses these elements while the returned slice lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, range: std::ops::Range<usize>) -> &mut [T] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.len()) }
     }
 }
