@@ -82,6 +82,18 @@ fn supported_list() -> String {
 /// Lengths are checked by [`Kernels::vec_dot`] before one of these is called.
 pub type VecDotFn = fn(&[u8], &[u8]) -> f32;
 
+/// Weight rows per call of a [`VecDotTileFn`].
+pub const TILE_ROWS: usize = 4;
+/// Most activation rows per call of a [`VecDotTileFn`].
+pub const TILE_COLS: usize = 4;
+
+/// A type-erased tile of dot products, for formats with a fast path that computes several at
+/// once (see `ops::matmul`): `tile(w, a, n, out)` dots the [`TILE_ROWS`] weight rows in `w`
+/// (back to back) with the `n` activation rows in `a` (back to back, 1 ≤ `n` ≤ [`TILE_COLS`])
+/// and sets `out[t * TILE_ROWS + r]` to the dot of weight row `r` with activation row `t`:
+/// the very bits [`VecDotFn`] returns for that pair. Panics if the lengths do not fit.
+pub type VecDotTileFn = fn(w: &[u8], a: &[u8], n: usize, out: &mut [f32]);
+
 /// Everything the engine does with one format, with the fastest `vec_dot` this CPU runs
 /// (ggml's `type_traits_cpu`).
 pub struct Kernels {
@@ -93,6 +105,7 @@ pub struct Kernels {
     dequantize: fn(&[u8], &mut [f32]),
     quantize: fn(&[f32], &mut [u8]),
     vec_dot: VecDotFn,
+    vec_dot_tile: Option<VecDotTileFn>,
 }
 
 impl Kernels {
@@ -149,6 +162,12 @@ impl Kernels {
     pub fn vec_dot_fn(&self) -> VecDotFn {
         self.vec_dot
     }
+
+    /// The tile kernel, if this format has one on this CPU (its outputs are bit-identical to
+    /// [`Kernels::vec_dot_fn`]'s; it only computes several at once, faster).
+    pub fn vec_dot_tile_fn(&self) -> Option<VecDotTileFn> {
+        self.vec_dot_tile
+    }
 }
 
 /// Views `bytes` as blocks, copying only when the bytes are not aligned for `B`
@@ -187,6 +206,7 @@ fn scalar_kernels_of<F: Format>() -> Kernels {
         dequantize: erased_dequantize::<F>,
         quantize: erased_quantize::<F>,
         vec_dot: erased_vec_dot::<F>,
+        vec_dot_tile: None,
     }
 }
 
@@ -224,6 +244,7 @@ fn build_tables() -> (Vec<Kernels>, Vec<Kernels>) {
                 fast.vec_dot_impl = name;
                 fast.vec_dot = f;
             }
+            fast.vec_dot_tile = simd::best_vec_dot_tile(<$block as Format>::TYPE).map(|(_, f)| f);
             best.push(fast);
         }};
     }

@@ -131,7 +131,7 @@ impl<'m, 'f> Session<'m, 'f> {
         for (l, layer) in m.layers.iter().enumerate() {
             // Attention: normalise, project to queries/keys/values, rotate by position.
             rms_norm(&s.x, &layer.attn_norm, c.rms_eps, &mut s.xb);
-            s.xq.quantize_for(&layer.wq, &s.xb, n); // wq, wk, wv share one input and format
+            s.xq.quantize_for(&self.pool, &layer.wq, &s.xb, n); // wq, wk, wv share one input and format
             matmul(&self.pool, &layer.wq, &s.xq, &mut s.q);
             matmul(&self.pool, &layer.wk, &s.xq, &mut s.k);
             matmul(&self.pool, &layer.wv, &s.xq, &mut s.v);
@@ -145,17 +145,17 @@ impl<'m, 'f> Session<'m, 'f> {
             let len = self.pos + n;
             attention(&self.pool, &shape, &s.q, self.cache.keys(l, len), self.cache.values(l, len), &mut s.att);
             // Output projection, added back into the residual stream.
-            s.xq.quantize_for(&layer.wo, &s.att, n);
+            s.xq.quantize_for(&self.pool, &layer.wo, &s.att, n);
             matmul(&self.pool, &layer.wo, &s.xq, &mut s.xb);
             add(&mut s.x, &s.xb);
 
             // Feed-forward: normalise, SwiGLU, project down, add.
             rms_norm(&s.x, &layer.ffn_norm, c.rms_eps, &mut s.xb);
-            s.xq.quantize_for(&layer.w_gate, &s.xb, n); // gate and up share one input
+            s.xq.quantize_for(&self.pool, &layer.w_gate, &s.xb, n); // gate and up share one input
             matmul(&self.pool, &layer.w_gate, &s.xq, &mut s.gate);
             matmul(&self.pool, &layer.w_up, &s.xq, &mut s.up);
             swiglu(&mut s.gate, &s.up);
-            s.xq.quantize_for(&layer.w_down, &s.gate, n);
+            s.xq.quantize_for(&self.pool, &layer.w_down, &s.gate, n);
             matmul(&self.pool, &layer.w_down, &s.xq, &mut s.xb);
             add(&mut s.x, &s.xb);
         }
@@ -168,7 +168,7 @@ impl<'m, 'f> Session<'m, 'f> {
         // Final norm and the projection to vocabulary logits.
         let rows = n - first;
         rms_norm(&s.x[first * d..], &m.output_norm, c.rms_eps, &mut s.xb[..rows * d]);
-        s.xq.quantize_for(&m.output, &s.xb[..rows * d], rows);
+        s.xq.quantize_for(&self.pool, &m.output, &s.xb[..rows * d], rows);
         s.logits.resize(rows * c.vocab_size, 0.0);
         matmul(&self.pool, &m.output, &s.xq, &mut s.logits);
     }

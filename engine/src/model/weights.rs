@@ -32,6 +32,11 @@ impl<'f> Matrix<'f> {
         &self.data[r * self.row_bytes..(r + 1) * self.row_bytes]
     }
 
+    /// Rows `rows`, back to back.
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> &'f [u8] {
+        &self.data[rows.start * self.row_bytes..rows.end * self.row_bytes]
+    }
+
     /// Row `r` as f32 (how the token embedding is looked up).
     pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
         self.kernels.dequantize(self.row(r), out).expect("row length matches the matrix shape");

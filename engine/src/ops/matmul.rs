@@ -3,12 +3,34 @@
 //! with (Q8_0, Q8_1, Q8_K), then every output is one `vec_dot` of a weight row with an
 //! activation row, integer arithmetic inside each block.
 //!
-//! Threads split the weight rows; each thread walks its rows in small tiles and, for each
-//! tile, runs through all tokens, so the tile's weights are read from memory once and then
-//! stay in the L1 cache while the batch streams past.
+//! # Tiles
+//!
+//! Computed one at a time, those dot products leave most of the core idle: each is one chain
+//! of dependent multiply-adds, and each unpacks its weight blocks anew although the next
+//! token needs the very same ones. Formats with a tile kernel ([`Kernels::vec_dot_tile_fn`])
+//! compute [`TILE_ROWS`] weight rows × up to [`TILE_COLS`] tokens per call instead: 16
+//! independent chains, each weight block unpacked once for 4 tokens. Every output still gets
+//! exactly the operations its `vec_dot` would give it, in the same order, so the results
+//! are the same bits (`quant::simd::x86::tile` explains why; its tests check it), only
+//! faster. Rows left over at the end of a chunk, and formats without a tile kernel, take
+//! the `vec_dot` path.
+//!
+//! # Threads and cache
+//!
+//! Threads take the weight rows in chunks of [`CHUNK_ROWS`] from a shared counter, not in
+//! equal shares fixed up front: a thread that starts late or runs slow (another process took
+//! its core for a while) simply takes fewer chunks, instead of making the others wait for it
+//! at the end. Which thread computes an output changes none of its bits.
+//!
+//! For each chunk, a thread runs through all tokens, a group of [`TILE_COLS`] at a time, and
+//! for each group through the chunk's row tiles: the chunk's weights (a few KiB) are read
+//! from memory once and then stay in the L1 cache while the batch streams past, and each
+//! group's activation rows stay there across the chunk's tiles.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::model::Matrix;
-use crate::quant::{Kernels, activation, kernels};
+use crate::quant::{Kernels, TILE_COLS, TILE_ROWS, activation, kernels};
 use crate::tensor::GgmlType;
 use crate::threadpool::{ThreadPool, split_range};
 
@@ -22,61 +44,118 @@ pub struct QuantizedRows {
 }
 
 impl QuantizedRows {
-    /// Quantizes `n_rows` rows of `x` for the weights of `w` (reusing this buffer).
-    pub fn quantize_for(&mut self, w: &Matrix, x: &[f32], n_rows: usize) {
+    /// Quantizes `n_rows` rows of `x` for the weights of `w` (reusing this buffer), the rows
+    /// split among the pool's threads.
+    pub fn quantize_for(&mut self, pool: &ThreadPool, w: &Matrix, x: &[f32], n_rows: usize) {
         let act: &Kernels = kernels(w.kernels.activation).expect("activation formats always have kernels");
         let row_bytes = act.ty.row_bytes(w.cols).expect("weight rows are whole activation blocks");
+        assert_eq!(x.len(), n_rows * w.cols);
         self.ty = Some(act.ty);
         self.n_rows = n_rows;
         self.row_bytes = row_bytes;
         self.data.resize(n_rows * row_bytes, 0);
-        for (xr, qr) in x.chunks_exact(w.cols).zip(self.data.chunks_exact_mut(row_bytes)) {
-            activation::quantize_row(act, xr, qr).expect("lengths follow from the matrix shape");
+        let quantize = |r: usize, qr: &mut [u8]| {
+            activation::quantize_row(act, &x[r * w.cols..(r + 1) * w.cols], qr).expect("lengths follow from the matrix shape")
+        };
+        if n_rows == 1 {
+            // Generation: one row is quicker quantized here than handed to the pool.
+            return quantize(0, &mut self.data);
         }
+        let data = SharedSlice::new(&mut self.data);
+        let n_threads = pool.n_threads();
+        pool.run(&|thread| {
+            for r in split_range(n_rows, thread, n_threads) {
+                // SAFETY: the threads' row ranges are disjoint.
+                quantize(r, unsafe { data.range(r * row_bytes..(r + 1) * row_bytes) });
+            }
+        });
     }
 
     pub fn row(&self, t: usize) -> &[u8] {
         &self.data[t * self.row_bytes..(t + 1) * self.row_bytes]
     }
+
+    /// Rows `rows`, back to back.
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> &[u8] {
+        &self.data[rows.start * self.row_bytes..rows.end * self.row_bytes]
+    }
 }
 
-/// Weight rows per tile (see the module doc).
-const TILE_ROWS: usize = 16;
+/// Weight rows per chunk (see the module doc): a multiple of [`TILE_ROWS`], small enough that
+/// a chunk of the widest matrices still fits in L1 (16 rows × 1536 Q4_1 weights: 15 KiB).
+pub const CHUNK_ROWS: usize = 16;
+
+const _: () = assert!(CHUNK_ROWS.is_multiple_of(TILE_ROWS));
 
 /// `out[t * w.rows + r] = Σ_c w[r][c] · x[t][c]` for every token `t` of `x`.
 pub fn matmul(pool: &ThreadPool, w: &Matrix, x: &QuantizedRows, out: &mut [f32]) {
     assert_eq!(x.ty, Some(w.kernels.activation), "activations quantized for another format");
     assert_eq!(out.len(), x.n_rows * w.rows);
     let vec_dot = w.kernels.vec_dot_fn();
-    let out = SharedOut(out.as_mut_ptr());
-    let n_threads = pool.n_threads();
-    pool.run(&|thread| {
-        let rows = split_range(w.rows, thread, n_threads);
-        let mut tile_start = rows.start;
-        while tile_start < rows.end {
-            let tile = tile_start..(tile_start + TILE_ROWS).min(rows.end);
-            for t in 0..x.n_rows {
-                let a = x.row(t);
-                for r in tile.clone() {
-                    // SAFETY: thread `thread` alone writes rows `rows` of every token, and
-                    // `t * w.rows + r < out.len()` by the assertion above.
-                    unsafe { out.write(t * w.rows + r, vec_dot(w.row(r), a)) };
+    let tile = w.kernels.vec_dot_tile_fn();
+    let next_chunk = AtomicUsize::new(0);
+    let out = SharedSlice::new(out);
+    pool.run(&|_thread| {
+        loop {
+            // Relaxed: the counter only hands out disjoint chunks; `pool.run` orders the
+            // writes to `out` before its return.
+            let start = next_chunk.fetch_add(CHUNK_ROWS, Ordering::Relaxed);
+            if start >= w.rows {
+                break;
+            }
+            let rows = start..(start + CHUNK_ROWS).min(w.rows);
+            // SAFETY (every `out.write` below): chunks are disjoint, so this thread alone
+            // writes rows `rows` of every token.
+            for t0 in (0..x.n_rows).step_by(TILE_COLS) {
+                let tokens = t0..(t0 + TILE_COLS).min(x.n_rows);
+                let mut r = rows.start;
+                if let Some(tile) = tile {
+                    let mut results = [0.0f32; TILE_ROWS * TILE_COLS];
+                    while r + TILE_ROWS <= rows.end {
+                        tile(w.rows(r..r + TILE_ROWS), x.rows(tokens.clone()), tokens.len(), &mut results);
+                        for (i, t) in tokens.clone().enumerate() {
+                            for (j, &v) in results[i * TILE_ROWS..(i + 1) * TILE_ROWS].iter().enumerate() {
+                                unsafe { out.write(t * w.rows + r + j, v) };
+                            }
+                        }
+                        r += TILE_ROWS;
+                    }
+                }
+                for r in r..rows.end {
+                    for t in tokens.clone() {
+                        unsafe { out.write(t * w.rows + r, vec_dot(w.row(r), x.row(t))) };
+                    }
                 }
             }
-            tile_start = tile.end;
         }
     });
 }
 
-/// Lets threads write disjoint elements of one output slice.
-struct SharedOut(*mut f32);
+/// Lets threads write disjoint parts of one slice.
+struct SharedSlice<T> {
+    ptr: *mut T,
+    len: usize,
+}
 
-unsafe impl Sync for SharedOut {}
+unsafe impl<T: Send> Sync for SharedSlice<T> {}
 
-impl SharedOut {
+impl<T> SharedSlice<T> {
+    fn new(slice: &mut [T]) -> SharedSlice<T> {
+        SharedSlice { ptr: slice.as_mut_ptr(), len: slice.len() }
+    }
+
     /// # Safety
-    /// `i` is in bounds and no other thread writes or reads element `i` concurrently.
-    unsafe fn write(&self, i: usize, v: f32) {
-        unsafe { *self.0.add(i) = v }
+    /// No other thread accesses element `i` while this runs.
+    unsafe fn write(&self, i: usize, v: T) {
+        assert!(i < self.len);
+        unsafe { *self.ptr.add(i) = v }
+    }
+
+    /// # Safety
+    /// No other thread accesses these elements while the returned slice lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, range: std::ops::Range<usize>) -> &mut [T] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.len()) }
     }
 }

@@ -10,7 +10,7 @@
 //! Only x86_64 has fast paths so far. NEON (aarch64) ones would sit beside `x86`, but no
 //! machine this course tests on could run them, so they are not written.
 
-use super::VecDotFn;
+use super::{VecDotFn, VecDotTileFn};
 use crate::tensor::GgmlType;
 
 #[cfg(target_arch = "x86_64")]
@@ -34,6 +34,23 @@ pub fn available_vec_dots(ty: GgmlType) -> Vec<(&'static str, VecDotFn)> {
 /// The fastest `vec_dot` this CPU runs for `ty` other than the scalar one, with its name.
 pub fn best_vec_dot(ty: GgmlType) -> Option<(&'static str, VecDotFn)> {
     available_vec_dots(ty).into_iter().next()
+}
+
+/// Every tile kernel this CPU runs for `ty` (see [`VecDotTileFn`]), best first, named like
+/// [`available_vec_dots`]. Formats without one are multiplied one `vec_dot` at a time.
+pub fn available_vec_dot_tiles(ty: GgmlType) -> Vec<(&'static str, VecDotTileFn)> {
+    #[cfg(target_arch = "x86_64")]
+    return x86::vec_dot_tiles(ty);
+    #[cfg(not(target_arch = "x86_64"))]
+    return {
+        let _ = ty;
+        Vec::new()
+    };
+}
+
+/// The fastest tile kernel this CPU runs for `ty`, with its name.
+pub fn best_vec_dot_tile(ty: GgmlType) -> Option<(&'static str, VecDotTileFn)> {
+    available_vec_dot_tiles(ty).into_iter().next()
 }
 
 #[cfg(test)]
@@ -476,6 +493,89 @@ mod tests {
         exact_on_integers::<bf16>(FLOAT_COUNTS, |w, a, rng| {
             (*w, *a) = (bf16::from_f32(small_float(rng)), bf16::from_f32(small_float(rng)));
         });
+    }
+
+    /// Every tile kernel against the one-row kernels, bit for bit: every tile shape (1 to
+    /// `TILE_COLS` activation rows), every row length of [`BLOCK_COUNTS`] (every remainder of
+    /// the four-block steps), on random rows quantized with the reference quantizers, then
+    /// again with −128 codes planted (the sign trick's corner). The tile must give each
+    /// output exactly what every level's `vec_dot` gives it.
+    fn tiles_equal_vec_dot<F: Format>(plant: fn(&mut [F], &mut [F::Activation], &mut Rng)) {
+        use crate::quant::{TILE_COLS, TILE_ROWS};
+        let tiles = available_vec_dot_tiles(F::TYPE);
+        let dots = available_vec_dots(F::TYPE);
+        let mut rng = Rng::fresh();
+        for &blocks in BLOCK_COUNTS {
+            let n = blocks * F::BLOCK_LEN;
+            let mut w = vec![F::zeroed(); TILE_ROWS * blocks];
+            F::quantize(&rng.weights(TILE_ROWS * n), &mut w);
+            let mut a = vec![F::Activation::zeroed(); TILE_COLS * n / F::Activation::BLOCK_LEN];
+            F::Activation::quantize(&rng.weights(TILE_COLS * n), &mut a);
+            for planted in [false, true] {
+                if planted {
+                    plant(&mut w, &mut a, &mut rng);
+                }
+                let w_bytes: &[u8] = bytemuck::cast_slice(&w);
+                let a_bytes: &[u8] = bytemuck::cast_slice(&a);
+                let (w_row, a_row) = (w_bytes.len() / TILE_ROWS, a_bytes.len() / TILE_COLS);
+                for cols in 1..=TILE_COLS {
+                    for (name, tile) in &tiles {
+                        let mut out = vec![f32::NAN; TILE_ROWS * TILE_COLS];
+                        tile(w_bytes, &a_bytes[..cols * a_row], cols, &mut out);
+                        for (t, r) in (0..cols).flat_map(|t| (0..TILE_ROWS).map(move |r| (t, r))) {
+                            let got = out[t * TILE_ROWS + r];
+                            for (dot_name, vec_dot) in &dots {
+                                let want = vec_dot(&w_bytes[r * w_row..][..w_row], &a_bytes[t * a_row..][..a_row]);
+                                assert_eq!(
+                                    got.to_bits(),
+                                    want.to_bits(),
+                                    "{} {name} tile of {TILE_ROWS}×{cols}, {blocks} blocks{}, row {r} × activation {t}: \
+                                     {got:e} vs {dot_name} vec_dot {want:e}",
+                                    F::TYPE,
+                                    if planted { ", with −128 codes" } else { "" }
+                                );
+                            }
+                        }
+                        assert!(out[cols * TILE_ROWS..].iter().all(|v| v.is_nan()), "{name} wrote past its {cols} columns");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tiles_equal_vec_dot_bit_for_bit() {
+        tiles_equal_vec_dot::<BlockQ4_0>(|_, a, rng| a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng)));
+        tiles_equal_vec_dot::<BlockQ4_1>(|_, a, rng| a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng)));
+        tiles_equal_vec_dot::<BlockQ5_0>(|_, a, rng| a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng)));
+        tiles_equal_vec_dot::<BlockQ5_1>(|_, a, rng| a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng)));
+        tiles_equal_vec_dot::<BlockQ8_0>(|w, a, rng| {
+            w.iter_mut().for_each(|w| plant_i8_min(&mut w.qs, rng));
+            a.iter_mut().for_each(|a| plant_i8_min(&mut a.qs, rng));
+        });
+    }
+
+    /// The formats the tile kernels cover, on every x86 CPU with AVX2 (so that the test above
+    /// cannot pass by testing nothing), and tile entries check their lengths.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn tiles_are_offered_and_check_lengths() {
+        use crate::quant::{TILE_COLS, TILE_ROWS};
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        for ty in [GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0] {
+            assert!(crate::quant::kernels(ty).unwrap().vec_dot_tile_fn().is_some(), "{ty} has no tile kernel");
+        }
+        for (name, tile) in available_vec_dot_tiles(GgmlType::Q4_0) {
+            let w = [0u8; TILE_ROWS * 2 * size_of::<BlockQ4_0>()];
+            let a = [0u8; 2 * 2 * size_of::<BlockQ8_0>()];
+            let bad = [(3, TILE_ROWS * TILE_COLS), (2, 1), (0, TILE_ROWS * TILE_COLS), (TILE_COLS + 1, 64)];
+            for (n, out_len) in bad {
+                let result = std::panic::catch_unwind(|| tile(&w, &a[..n.min(2) * 2 * size_of::<BlockQ8_0>()], n, &mut vec![0.0; out_len]));
+                assert!(result.is_err(), "{name} accepted {n} activation rows with {out_len} outputs");
+            }
+        }
     }
 
     /// The tests above compare whatever `available_vec_dots` lists; make sure it lists every

@@ -19,6 +19,9 @@
 //! are only close to the scalar reference. The tests check both against scalar models
 //! (`quant::simd::ggml_x86_order`).
 //!
+//! [`tile`] holds kernels for several weight rows times several activation rows at once, for
+//! prompt processing, from the same pieces and equal to them bit for bit.
+//!
 //! [`vec_dots`] lists the levels best first, which `cargo bench -p engine --bench vec_dot`
 //! confirmed on a Xeon with all three (where two levels run the same 256-bit code, they tie).
 //!
@@ -27,14 +30,15 @@
 //! Every kernel is an `unsafe fn` compiled with `#[target_feature(enable = …)]`: run on a
 //! CPU without those features it is undefined behaviour (at best an illegal instruction).
 //! Kernels, and the generic `#[inline(always)]` code they are made of, are private to this
-//! module. The only way out is the safe entry function that `entry!` wraps around a
-//! kernel, and the functions that hand out entries (each level's `…_vec_dot(ty)`) first
-//! check with `is_x86_feature_detected!` every feature their kernels are compiled with.
+//! module. The only way out is the safe entry function that `entry!` (or `tiles_256!`) wraps
+//! around a kernel, and the functions that hand out entries (each level's `…_vec_dot(ty)`
+//! and `…_vec_dot_tile(ty)`) first check with `is_x86_feature_detected!` every feature their
+//! kernels are compiled with.
 //! Entries also check that both rows hold the same number of whole blocks, because the
 //! kernels read the rows through raw pointers, always with unaligned loads (blocks are 2 to
 //! 292 bytes long and packed back to back, so no block is aligned for a vector).
 
-use crate::quant::VecDotFn;
+use crate::quant::{VecDotFn, VecDotTileFn};
 use crate::tensor::GgmlType;
 
 /// Wraps `$kernel(w: *const u8, a: *const u8, blocks: usize) -> f32` in a safe
@@ -62,6 +66,7 @@ macro_rules! entry {
 mod avx2;
 mod float;
 mod k_quants;
+mod tile;
 
 /// The fast `vec_dot`s this CPU runs for `ty`, best first. (The float formats have no byte
 /// dots, so the `avxvnni` level would repeat the `avx2` kernels: it offers none.)
@@ -70,6 +75,16 @@ pub(super) fn vec_dots(ty: GgmlType) -> Vec<(&'static str, VecDotFn)> {
         ("avx512vnni", avx2::avx512vnni_vec_dot(ty).or_else(|| float::avx512_vec_dot(ty))),
         ("avxvnni", avx2::avxvnni_vec_dot(ty)),
         ("avx2", avx2::avx2_vec_dot(ty).or_else(|| float::avx2_vec_dot(ty))),
+    ];
+    levels.into_iter().filter_map(|(name, f)| Some((name, f?))).collect()
+}
+
+/// The tile kernels ([`tile`]) this CPU runs for `ty`, best first, named like [`vec_dots`].
+pub(super) fn vec_dot_tiles(ty: GgmlType) -> Vec<(&'static str, VecDotTileFn)> {
+    let levels = [
+        ("avx512vnni", tile::avx512vnni_vec_dot_tile(ty)),
+        ("avxvnni", tile::avxvnni_vec_dot_tile(ty)),
+        ("avx2", tile::avx2_vec_dot_tile(ty)),
     ];
     levels.into_iter().filter_map(|(name, f)| Some((name, f?))).collect()
 }

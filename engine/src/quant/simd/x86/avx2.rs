@@ -13,7 +13,7 @@
 //!   4k..4k + 4. Integers are exact, so any instructions that give the same lane sums will
 //!   do: `vpmaddubsw` + `vpmaddwd` (`avx2`), VEX `vpdpbusd` (`avxvnni`), or EVEX `vpdpbusd`
 //!   (`avx512vnni`, the one ggml compiles to on a CPU with AVX-512 VNNI + VL). Even ggml's
-//!   sign trick for signed codes ([`signed_dot`]) is kept, because it is wrong in the same
+//!   sign trick for signed codes ([`SignedCodes`]) is kept, because it is wrong in the same
 //!   way for an activation of −128 (which the quantizers never produce).
 //! - The float accumulation: ONE `__m256` accumulator, `acc = fma(dx·dy, float(lanes), acc)`
 //!   block after block, then ggml's `hsum_float_8` ([`hsum`]). Two accumulators would be
@@ -159,15 +159,6 @@ unsafe fn bytes_from_bits(qh: *const u8) -> __m256i {
     }
 }
 
-/// Σ x·y over groups of four bytes, both signed, by ggml's sign trick (its
-/// `mul_sum_i8_pairs_float`): move x's sign onto y, x·y = |x|·(±y). Wrong where y = −128
-/// meets a negative x (negating −128 wraps back to −128): the reference quantizers round into
-/// −127..=127, so that never happens, and when it does ggml is wrong the same way.
-#[inline(always)]
-unsafe fn signed_dot<D: ByteDot>(x: __m256i, y: __m256i) -> __m256i {
-    unsafe { D::dot(_mm256_setzero_si256(), _mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)) }
-}
-
 /// ggml's `hsum_float_8`, operation for operation: the high half plus the low half, then
 /// lanes 2, 3 onto 0, 1, then lane 1 onto lane 0, which makes
 /// ((v₄ + v₀) + (v₆ + v₂)) + ((v₅ + v₁) + (v₇ + v₃)).
@@ -191,8 +182,45 @@ pub(super) trait Block {
     /// `m·s`, since m·Σ dy·y = m·s, which is why Q8_1 stores `s`) rather than a lone `d`.
     /// Either way `d` is at offset 0 of both blocks.
     const MIN: bool;
-    /// The block's integer dot, Σ code·y, in eight i32 lanes: lane k sums weights 4k..4k + 4.
-    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i;
+    /// A weight block unpacked for [`Block::dot_prepared`]: its codes as bytes, ready to
+    /// meet any number of activation blocks (the tile kernels, [`super::tile`], unpack each
+    /// weight block once for several activation rows).
+    type Prepared: Copy;
+    /// Unpacks the weight block at `x`.
+    unsafe fn prepare(x: *const u8) -> Self::Prepared;
+    /// The integer dot of a prepared weight block with the activation block at `y`,
+    /// Σ code·y, in eight i32 lanes: lane k sums weights 4k..4k + 4.
+    unsafe fn dot_prepared<D: ByteDot>(w: Self::Prepared, y: *const u8) -> __m256i;
+
+    /// The block's integer dot, unpacking and multiplying in one go.
+    #[inline(always)]
+    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+        unsafe { Self::dot_prepared::<D>(Self::prepare(x), y) }
+    }
+}
+
+/// Signed weight codes x, ready for ggml's sign trick (its `mul_sum_i8_pairs_float`), which
+/// multiplies them with signed activations y: move x's sign onto y, x·y = |x|·(±y). Wrong
+/// where y = −128 meets a negative x (negating −128 wraps back to −128): the reference
+/// quantizers round into −127..=127, so that never happens, and when it does ggml is wrong
+/// the same way. Holds |x| and x, the weights' half of the work, done once per block.
+#[derive(Clone, Copy)]
+pub(super) struct SignedCodes {
+    abs: __m256i,
+    codes: __m256i,
+}
+
+impl SignedCodes {
+    #[inline(always)]
+    unsafe fn new(codes: __m256i) -> SignedCodes {
+        unsafe { SignedCodes { abs: _mm256_sign_epi8(codes, codes), codes } }
+    }
+
+    /// Σ x·y over groups of four bytes, with the activation codes at `y`.
+    #[inline(always)]
+    unsafe fn dot<D: ByteDot>(self, y: *const u8) -> __m256i {
+        unsafe { D::dot(_mm256_setzero_si256(), self.abs, _mm256_sign_epi8(load(y), self.codes)) }
+    }
 }
 
 /// Q4_0 · Q8_0: codes q − 8, signed, so by the sign trick as ggml does.
@@ -202,13 +230,16 @@ impl Block for Q4_0 {
     const X: usize = size_of::<BlockQ4_0>();
     const Y: usize = size_of::<BlockQ8_0>();
     const MIN: bool = false;
+    type Prepared = SignedCodes;
 
     #[inline(always)]
-    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
-        unsafe {
-            let q = _mm256_sub_epi8(nibbles(x.add(offset_of!(BlockQ4_0, qs))), _mm256_set1_epi8(8));
-            signed_dot::<D>(q, load(y.add(offset_of!(BlockQ8_0, qs))))
-        }
+    unsafe fn prepare(x: *const u8) -> SignedCodes {
+        unsafe { SignedCodes::new(_mm256_sub_epi8(nibbles(x.add(offset_of!(BlockQ4_0, qs))), _mm256_set1_epi8(8))) }
+    }
+
+    #[inline(always)]
+    unsafe fn dot_prepared<D: ByteDot>(w: SignedCodes, y: *const u8) -> __m256i {
+        unsafe { w.dot::<D>(y.add(offset_of!(BlockQ8_0, qs))) }
     }
 }
 
@@ -219,13 +250,16 @@ impl Block for Q4_1 {
     const X: usize = size_of::<BlockQ4_1>();
     const Y: usize = size_of::<BlockQ8_1>();
     const MIN: bool = true;
+    type Prepared = __m256i;
 
     #[inline(always)]
-    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
-        unsafe {
-            let q = nibbles(x.add(offset_of!(BlockQ4_1, qs)));
-            D::dot(_mm256_setzero_si256(), q, load(y.add(offset_of!(BlockQ8_1, qs))))
-        }
+    unsafe fn prepare(x: *const u8) -> __m256i {
+        unsafe { nibbles(x.add(offset_of!(BlockQ4_1, qs))) }
+    }
+
+    #[inline(always)]
+    unsafe fn dot_prepared<D: ByteDot>(q: __m256i, y: *const u8) -> __m256i {
+        unsafe { D::dot(_mm256_setzero_si256(), q, load(y.add(offset_of!(BlockQ8_1, qs)))) }
     }
 }
 
@@ -236,17 +270,22 @@ impl Block for Q5_0 {
     const X: usize = size_of::<BlockQ5_0>();
     const Y: usize = size_of::<BlockQ8_0>();
     const MIN: bool = false;
+    type Prepared = SignedCodes;
 
     #[inline(always)]
-    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+    unsafe fn prepare(x: *const u8) -> SignedCodes {
         unsafe {
             let low = nibbles(x.add(offset_of!(BlockQ5_0, qs)));
             let high = bytes_from_bits(x.add(offset_of!(BlockQ5_0, qh)));
             // Set the top four bits where the fifth bit is clear: as an i8 that byte is
             // low − 16, and where it is set, low + 16 − 16 = low. No subtraction needed.
-            let w = _mm256_or_si256(low, _mm256_andnot_si256(high, _mm256_set1_epi8(0xF0u8 as i8)));
-            signed_dot::<D>(w, load(y.add(offset_of!(BlockQ8_0, qs))))
+            SignedCodes::new(_mm256_or_si256(low, _mm256_andnot_si256(high, _mm256_set1_epi8(0xF0u8 as i8))))
         }
+    }
+
+    #[inline(always)]
+    unsafe fn dot_prepared<D: ByteDot>(w: SignedCodes, y: *const u8) -> __m256i {
+        unsafe { w.dot::<D>(y.add(offset_of!(BlockQ8_0, qs))) }
     }
 }
 
@@ -257,15 +296,20 @@ impl Block for Q5_1 {
     const X: usize = size_of::<BlockQ5_1>();
     const Y: usize = size_of::<BlockQ8_1>();
     const MIN: bool = true;
+    type Prepared = __m256i;
 
     #[inline(always)]
-    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
+    unsafe fn prepare(x: *const u8) -> __m256i {
         unsafe {
             let low = nibbles(x.add(offset_of!(BlockQ5_1, qs)));
             let high = bytes_from_bits(x.add(offset_of!(BlockQ5_1, qh)));
-            let q = _mm256_or_si256(low, _mm256_and_si256(high, _mm256_set1_epi8(0x10)));
-            D::dot(_mm256_setzero_si256(), q, load(y.add(offset_of!(BlockQ8_1, qs))))
+            _mm256_or_si256(low, _mm256_and_si256(high, _mm256_set1_epi8(0x10)))
         }
+    }
+
+    #[inline(always)]
+    unsafe fn dot_prepared<D: ByteDot>(q: __m256i, y: *const u8) -> __m256i {
+        unsafe { D::dot(_mm256_setzero_si256(), q, load(y.add(offset_of!(BlockQ8_1, qs)))) }
     }
 }
 
@@ -281,10 +325,16 @@ impl<const BLOCK: usize, const QS: usize> Block for Q8<BLOCK, QS> {
     const X: usize = BLOCK;
     const Y: usize = BLOCK;
     const MIN: bool = false;
+    type Prepared = SignedCodes;
 
     #[inline(always)]
-    unsafe fn dot<D: ByteDot>(x: *const u8, y: *const u8) -> __m256i {
-        unsafe { signed_dot::<D>(load(x.add(QS)), load(y.add(QS))) }
+    unsafe fn prepare(x: *const u8) -> SignedCodes {
+        unsafe { SignedCodes::new(load(x.add(QS))) }
+    }
+
+    #[inline(always)]
+    unsafe fn dot_prepared<D: ByteDot>(w: SignedCodes, y: *const u8) -> __m256i {
+        unsafe { w.dot::<D>(y.add(QS)) }
     }
 }
 
@@ -469,9 +519,29 @@ macro_rules! kernels_256 {
     }};
 }
 
+/// Whether this CPU has the `avx2` level's features: AVX2, FMA and F16C.
+pub(super) fn has_avx2() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("f16c")
+}
+
+/// Whether this CPU has the `avxvnni` level's features: those of `avx2` and AVX-VNNI.
+pub(super) fn has_avxvnni() -> bool {
+    has_avx2() && is_x86_feature_detected!("avxvnni")
+}
+
+/// Whether this CPU has the `avx512vnni` level's features: those of `avx2` and AVX-512
+/// F/BW/VL + VNNI.
+pub(super) fn has_avx512vnni() -> bool {
+    has_avx2()
+        && is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("avx512vnni")
+}
+
 /// The `avx2` level's `vec_dot` for `ty`, if this CPU has AVX2, FMA and F16C.
 pub(super) fn avx2_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
-    if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("f16c")) {
+    if !has_avx2() {
         return None;
     }
     kernels_256!(ty, Maddubs, "avx2,fma,f16c")
@@ -479,11 +549,7 @@ pub(super) fn avx2_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
 
 /// The `avxvnni` level's `vec_dot` for `ty`, if this CPU also has AVX-VNNI.
 pub(super) fn avxvnni_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
-    if !(is_x86_feature_detected!("avx2")
-        && is_x86_feature_detected!("fma")
-        && is_x86_feature_detected!("f16c")
-        && is_x86_feature_detected!("avxvnni"))
-    {
+    if !has_avxvnni() {
         return None;
     }
     kernels_256!(ty, AvxVnni, "avx2,fma,f16c,avxvnni")
@@ -494,14 +560,7 @@ pub(super) fn avxvnni_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
 /// (Two blocks per 512-bit register would be faster, but it puts two blocks' terms in one
 /// accumulator's different lanes and so rounds differently from ggml.)
 pub(super) fn avx512vnni_vec_dot(ty: GgmlType) -> Option<VecDotFn> {
-    let detected = is_x86_feature_detected!("avx512f")
-        && is_x86_feature_detected!("avx512bw")
-        && is_x86_feature_detected!("avx512vl")
-        && is_x86_feature_detected!("avx512vnni")
-        && is_x86_feature_detected!("avx2")
-        && is_x86_feature_detected!("fma")
-        && is_x86_feature_detected!("f16c");
-    if !detected {
+    if !has_avx512vnni() {
         return None;
     }
     kernels_256!(ty, Avx512Vnni, "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
