@@ -52,14 +52,21 @@ pub fn expf_like_ggml(x: f32) -> f32 {
 }
 
 /// `j · 2^n` with a single rounding (as `vscalefps` does).
+#[inline]
 fn scale_by_power_of_two(j: f32, n: i32) -> f32 {
     if (-126..=127).contains(&n) {
         j * f32::from_bits(((n + 127) as u32) << 23)
     } else {
-        // Beyond one power's range: split (the result is 0/subnormal or infinite anyway).
-        let half = n / 2;
-        scale_by_power_of_two(scale_by_power_of_two(j, half), n - half)
+        scale_far(j, n)
     }
+}
+
+/// Beyond one power's range: split (the result is 0/subnormal or infinite anyway). Apart, so
+/// that the common case above is small enough to inline into the loop.
+#[cold]
+fn scale_far(j: f32, n: i32) -> f32 {
+    let half = n / 2;
+    scale_by_power_of_two(scale_by_power_of_two(j, half), n - half)
 }
 
 #[cfg(test)]
