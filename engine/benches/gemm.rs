@@ -1,6 +1,6 @@
-//! Micro-benchmark of the batched matrix product (prompt processing): a weight matrix of the
-//! default model's largest shape (1536 rows × 576 columns, its feed-forward up/gate) times
-//! 512 activation rows, on one thread, in `ops::matmul`'s loop order (chunks of 16 weight
+//! Micro-benchmark of the batched matrix product (prompt processing): a weight matrix of one
+//! of the default model's shapes (1536 rows × 576 columns, its feed-forward up/gate, unless
+//! `--shape ROWSxCOLS` says otherwise) times 512 activation rows, on one thread, in `ops::matmul`'s loop order (chunks of 16 weight
 //! rows, all tokens per chunk), computed
 //!
 //! - one `vec_dot` per output (the path of formats without a tile kernel), and
@@ -10,6 +10,7 @@
 //!
 //!     cargo bench -p engine --bench gemm            # Q4_0, Q4_1, Q5_0, Q5_1, Q8_0
 //!     cargo bench -p engine --bench gemm -- Q8      # types whose name contains "Q8"
+//!     cargo bench -p engine --bench gemm -- --shape 576x1536 Q4_1   # its feed-forward down
 //!
 //! Under `cargo test` (without `--bench`) it only checks, on a small product, that every
 //! tile kernel gives the `vec_dot` bits, and times nothing.
@@ -19,7 +20,6 @@ use std::hint::black_box;
 use engine::quant::{self, TILE_COLS, TILE_ROWS, VecDotFn, VecDotTileFn, simd};
 use engine::tensor::GgmlType;
 
-const COLS: usize = 576;
 const CHUNK_ROWS: usize = 16;
 const RUNS: usize = 9;
 
@@ -40,15 +40,16 @@ struct Product {
     w: Vec<u8>,
     a: Vec<u8>,
     rows: usize,
+    cols: usize,
     tokens: usize,
 }
 
 impl Product {
-    fn new(ty: GgmlType, rows: usize, tokens: usize) -> Product {
+    fn new(ty: GgmlType, rows: usize, cols: usize, tokens: usize) -> Product {
         let act = quant::kernels(ty).unwrap().activation;
-        let w = (0..rows).flat_map(|r| quant::quantize(ty, &random_row(r as u64, COLS)).unwrap()).collect();
-        let a = (0..tokens).flat_map(|t| quant::quantize(act, &random_row(1 << 32 | t as u64, COLS)).unwrap()).collect();
-        Product { w, a, rows, tokens }
+        let w = (0..rows).flat_map(|r| quant::quantize(ty, &random_row(r as u64, cols)).unwrap()).collect();
+        let a = (0..tokens).flat_map(|t| quant::quantize(act, &random_row(1 << 32 | t as u64, cols)).unwrap()).collect();
+        Product { w, a, rows, cols, tokens }
     }
 
     fn by_vec_dot(&self, vec_dot: VecDotFn, out: &mut [f32]) {
@@ -126,17 +127,26 @@ fn best_seconds(jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<f64> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let benchmarking = args.iter().any(|a| a == "--bench");
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let (rows, tokens) = if benchmarking { (1536, 512) } else { (32, 7) };
+    let shape = args.iter().position(|a| a == "--shape").map(|i| args.get(i + 1).expect("--shape ROWSxCOLS"));
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--") && Some(*a) != shape).collect();
+    let (rows, cols): (usize, usize) = match shape {
+        Some(s) => {
+            let (r, c) = s.split_once('x').expect("--shape ROWSxCOLS");
+            (r.parse().expect("rows"), c.parse().expect("columns"))
+        }
+        None => (1536, 576),
+    };
+    assert!(rows.is_multiple_of(CHUNK_ROWS) && cols.is_multiple_of(32), "rows: a multiple of {CHUNK_ROWS}; columns: of 32");
+    let (rows, tokens) = if benchmarking { (rows, 512) } else { (32, 7) };
     if benchmarking {
-        println!("{rows} x {COLS} weights times {tokens} tokens, best of {RUNS} runs, one thread");
+        println!("{rows} x {cols} weights times {tokens} tokens, best of {RUNS} runs, one thread");
         println!("{:<7} {:<22} {:>9} {:>9}", "type", "impl", "GFLOP/s", "speed-up");
     }
     for ty in [GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0] {
         if !filters.is_empty() && !filters.iter().any(|f| ty.name().contains(f.as_str())) {
             continue;
         }
-        let p = Product::new(ty, rows, tokens);
+        let p = Product::new(ty, rows, cols, tokens);
         let k = quant::kernels(ty).unwrap();
         let mut want = vec![0.0; rows * tokens];
         p.by_vec_dot(k.vec_dot_fn(), &mut want);
@@ -148,7 +158,7 @@ fn main() {
         if !benchmarking {
             continue;
         }
-        let flops = 2.0 * (rows * COLS * tokens) as f64;
+        let flops = 2.0 * (rows * p.cols * tokens) as f64;
         let tiles = simd::available_vec_dot_tiles(ty);
         let mut names = vec![format!("vec_dot {}", k.vec_dot_impl)];
         names.extend(tiles.iter().map(|(name, _)| format!("tile {name}")));

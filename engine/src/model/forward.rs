@@ -7,7 +7,7 @@ use crate::ops::attention::{AttentionShape, attention};
 use crate::ops::matmul::{QuantizedRows, matmul};
 use crate::ops::rmsnorm::rms_norm;
 use crate::ops::rope::{apply_rope, rope_angles};
-use crate::ops::swiglu::swiglu;
+use crate::ops::swiglu::swiglu_threaded;
 use crate::threadpool::ThreadPool;
 
 /// Which logits a forward pass should compute.
@@ -154,7 +154,7 @@ impl<'m, 'f> Session<'m, 'f> {
             s.xq.quantize_for(&self.pool, &layer.w_gate, &s.xb, n); // gate and up share one input
             matmul(&self.pool, &layer.w_gate, &s.xq, &mut s.gate);
             matmul(&self.pool, &layer.w_up, &s.xq, &mut s.up);
-            swiglu(&mut s.gate, &s.up);
+            swiglu_threaded(&self.pool, &mut s.gate, &s.up);
             s.xq.quantize_for(&self.pool, &layer.w_down, &s.gate, n);
             matmul(&self.pool, &layer.w_down, &s.xq, &mut s.xb);
             add(&mut s.x, &s.xb);

@@ -17,22 +17,20 @@
 //!
 //! # Threads and cache
 //!
-//! Threads take the weight rows in chunks of [`CHUNK_ROWS`] from a shared counter, not in
-//! equal shares fixed up front: a thread that starts late or runs slow (another process took
-//! its core for a while) simply takes fewer chunks, instead of making the others wait for it
-//! at the end. Which thread computes an output changes none of its bits.
+//! Threads take the weight rows in chunks of [`CHUNK_ROWS`] ([`ThreadPool::for_each`]), not
+//! in equal shares fixed up front: a thread that starts late or runs slow (another process
+//! took its core for a while) simply takes fewer chunks, or none, instead of making the
+//! others wait for it. Which thread computes an output changes none of its bits.
 //!
 //! For each chunk, a thread runs through all tokens, a group of [`TILE_COLS`] at a time, and
 //! for each group through the chunk's row tiles: the chunk's weights (a few KiB) are read
 //! from memory once and then stay in the L1 cache while the batch streams past, and each
 //! group's activation rows stay there across the chunk's tiles.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use crate::model::Matrix;
 use crate::quant::{Kernels, TILE_COLS, TILE_ROWS, activation, kernels};
 use crate::tensor::GgmlType;
-use crate::threadpool::{ThreadPool, split_range};
+use crate::threadpool::{SharedSlice, ThreadPool};
 
 /// A batch of activation rows quantized for one activation format.
 #[derive(Default)]
@@ -62,12 +60,9 @@ impl QuantizedRows {
             return quantize(0, &mut self.data);
         }
         let data = SharedSlice::new(&mut self.data);
-        let n_threads = pool.n_threads();
-        pool.run(&|thread| {
-            for r in split_range(n_rows, thread, n_threads) {
-                // SAFETY: the threads' row ranges are disjoint.
-                quantize(r, unsafe { data.range(r * row_bytes..(r + 1) * row_bytes) });
-            }
+        pool.for_each(n_rows, &|r| {
+            // SAFETY: each row is one item, run once.
+            quantize(r, unsafe { data.range(r * row_bytes..(r + 1) * row_bytes) });
         });
     }
 
@@ -93,69 +88,31 @@ pub fn matmul(pool: &ThreadPool, w: &Matrix, x: &QuantizedRows, out: &mut [f32])
     assert_eq!(out.len(), x.n_rows * w.rows);
     let vec_dot = w.kernels.vec_dot_fn();
     let tile = w.kernels.vec_dot_tile_fn();
-    let next_chunk = AtomicUsize::new(0);
     let out = SharedSlice::new(out);
-    pool.run(&|_thread| {
-        loop {
-            // Relaxed: the counter only hands out disjoint chunks; `pool.run` orders the
-            // writes to `out` before its return.
-            let start = next_chunk.fetch_add(CHUNK_ROWS, Ordering::Relaxed);
-            if start >= w.rows {
-                break;
-            }
-            let rows = start..(start + CHUNK_ROWS).min(w.rows);
-            // SAFETY (every `out.write` below): chunks are disjoint, so this thread alone
-            // writes rows `rows` of every token.
-            for t0 in (0..x.n_rows).step_by(TILE_COLS) {
-                let tokens = t0..(t0 + TILE_COLS).min(x.n_rows);
-                let mut r = rows.start;
-                if let Some(tile) = tile {
-                    let mut results = [0.0f32; TILE_ROWS * TILE_COLS];
-                    while r + TILE_ROWS <= rows.end {
-                        tile(w.rows(r..r + TILE_ROWS), x.rows(tokens.clone()), tokens.len(), &mut results);
-                        for (i, t) in tokens.clone().enumerate() {
-                            for (j, &v) in results[i * TILE_ROWS..(i + 1) * TILE_ROWS].iter().enumerate() {
-                                unsafe { out.write(t * w.rows + r + j, v) };
-                            }
+    pool.for_each(w.rows.div_ceil(CHUNK_ROWS), &|chunk| {
+        let rows = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(w.rows);
+        // SAFETY (every `out.write` below): each chunk is one item, run once, so this thread
+        // alone writes rows `rows` of every token.
+        for t0 in (0..x.n_rows).step_by(TILE_COLS) {
+            let tokens = t0..(t0 + TILE_COLS).min(x.n_rows);
+            let mut r = rows.start;
+            if let Some(tile) = tile {
+                let mut results = [0.0f32; TILE_ROWS * TILE_COLS];
+                while r + TILE_ROWS <= rows.end {
+                    tile(w.rows(r..r + TILE_ROWS), x.rows(tokens.clone()), tokens.len(), &mut results);
+                    for (i, t) in tokens.clone().enumerate() {
+                        for (j, &v) in results[i * TILE_ROWS..(i + 1) * TILE_ROWS].iter().enumerate() {
+                            unsafe { out.write(t * w.rows + r + j, v) };
                         }
-                        r += TILE_ROWS;
                     }
+                    r += TILE_ROWS;
                 }
-                for r in r..rows.end {
-                    for t in tokens.clone() {
-                        unsafe { out.write(t * w.rows + r, vec_dot(w.row(r), x.row(t))) };
-                    }
+            }
+            for r in r..rows.end {
+                for t in tokens.clone() {
+                    unsafe { out.write(t * w.rows + r, vec_dot(w.row(r), x.row(t))) };
                 }
             }
         }
     });
-}
-
-/// Lets threads write disjoint parts of one slice.
-struct SharedSlice<T> {
-    ptr: *mut T,
-    len: usize,
-}
-
-unsafe impl<T: Send> Sync for SharedSlice<T> {}
-
-impl<T> SharedSlice<T> {
-    fn new(slice: &mut [T]) -> SharedSlice<T> {
-        SharedSlice { ptr: slice.as_mut_ptr(), len: slice.len() }
-    }
-
-    /// # Safety
-    /// No other thread accesses element `i` while this runs.
-    unsafe fn write(&self, i: usize, v: T) {
-        assert!(i < self.len);
-        unsafe { *self.ptr.add(i) = v }
-    }
-
-    /// # Safety
-    /// No other thread accesses these elements while the returned slice lives.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn range(&self, range: std::ops::Range<usize>) -> &mut [T] {
-        assert!(range.start <= range.end && range.end <= self.len);
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.len()) }
-    }
 }

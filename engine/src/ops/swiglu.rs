@@ -7,11 +7,28 @@
 //! then rounded to 8 bits, such a bit can flip a quantized value and, a few layers later, a
 //! near-tie between two tokens. Using ggml's formula keeps our tokens identical to llama.cpp's.
 
+use crate::threadpool::{SharedSlice, ThreadPool};
+
 /// `gate[i] = silu(gate[i]) * up[i]`, in place.
 pub fn swiglu(gate: &mut [f32], up: &[f32]) {
     for (g, &u) in gate.iter_mut().zip(up) {
         *g = *g / (1.0 + expf_like_ggml(-*g)) * u;
     }
+}
+
+/// [`swiglu`] in chunks spread over the pool's threads (a batch's feed-forward activations
+/// are `n_ff` values per token: for a prompt, too many for one thread to do while the others
+/// wait). Every element is computed alone, so the result is the same.
+pub fn swiglu_threaded(pool: &ThreadPool, gate: &mut [f32], up: &[f32]) {
+    const CHUNK: usize = 4096;
+    assert_eq!(gate.len(), up.len());
+    let len = gate.len();
+    let gate = SharedSlice::new(gate);
+    pool.for_each(len.div_ceil(CHUNK), &|c| {
+        let range = c * CHUNK..((c + 1) * CHUNK).min(len);
+        // SAFETY: each chunk is one item, run once.
+        swiglu(unsafe { gate.range(range.clone()) }, &up[range]);
+    });
 }
 
 /// ggml's `ggml_v_expf` (AVX-512 and AVX2 variants), one lane at a time: `e^x = 2^n · e^b`
@@ -35,14 +52,21 @@ pub fn expf_like_ggml(x: f32) -> f32 {
 }
 
 /// `j · 2^n` with a single rounding (as `vscalefps` does).
+#[inline]
 fn scale_by_power_of_two(j: f32, n: i32) -> f32 {
     if (-126..=127).contains(&n) {
         j * f32::from_bits(((n + 127) as u32) << 23)
     } else {
-        // Beyond one power's range: split (the result is 0/subnormal or infinite anyway).
-        let half = n / 2;
-        scale_by_power_of_two(scale_by_power_of_two(j, half), n - half)
+        scale_far(j, n)
     }
+}
+
+/// Beyond one power's range: split (the result is 0/subnormal or infinite anyway). Apart, so
+/// that the common case above is small enough to inline into the loop.
+#[cold]
+fn scale_far(j: f32, n: i32) -> f32 {
+    let half = n / 2;
+    scale_by_power_of_two(scale_by_power_of_two(j, half), n - half)
 }
 
 #[cfg(test)]
