@@ -33,6 +33,11 @@ pub fn swiglu_threaded(pool: &ThreadPool, gate: &mut [f32], up: &[f32]) {
 
 /// ggml's `ggml_v_expf` (AVX-512 and AVX2 variants), one lane at a time: `e^x = 2^n · e^b`
 /// with `n = round(x / ln 2)` and `|b| ≤ ln 2 / 2`, `e^b` by a polynomial.
+///
+/// It is written without branches — every case is computed, then the right result selected —
+/// so that a loop over it compiles to vector instructions, 8 or 16 lanes at a time, as ggml's
+/// does. (It computes what a version with early returns would: a test checks every f32.)
+#[inline]
 pub fn expf_like_ggml(x: f32) -> f32 {
     let c = f32::from_bits;
     let r = c(0x4b40_0000); // 1.5 · 2^23: adding it rounds to an integer
@@ -40,33 +45,28 @@ pub fn expf_like_ggml(x: f32) -> f32 {
     let n = z - r;
     // b = x - n·ln2, with ln 2 split in two parts for precision
     let b = (-n).mul_add(c(0x35bf_be8e), (-n).mul_add(c(0x3f31_7200), x));
-    if n.abs() > 192.0 {
-        return if n <= 0.0 { 0.0 } else { f32::INFINITY };
-    }
     let u = b * b;
     let j = c(0x3c07_2010)
         .mul_add(b, c(0x3d2b_9f17))
         .mul_add(u, c(0x3e2a_af33).mul_add(b, c(0x3eff_fedb)))
         .mul_add(u, c(0x3f7f_fff6).mul_add(b, 1.0));
-    scale_by_power_of_two(j, n as i32)
-}
-
-/// `j · 2^n` with a single rounding (as `vscalefps` does).
-#[inline]
-fn scale_by_power_of_two(j: f32, n: i32) -> f32 {
-    if (-126..=127).contains(&n) {
-        j * f32::from_bits(((n + 127) as u32) << 23)
+    // j · 2^n with a single rounding (as `vscalefps` does) when 2^n is a normal f32; beyond
+    // (|n| ≤ 192, where the result is 0, subnormal or infinite anyway) in two halves.
+    let n_int = n as i32; // (0 for a NaN)
+    let scaled = if (-126..=127).contains(&n_int) {
+        j * power_of_two(n_int)
     } else {
-        scale_far(j, n)
-    }
+        let half = n_int / 2;
+        j * power_of_two(half) * power_of_two(n_int - half)
+    };
+    let saturated = if n <= 0.0 { 0.0 } else { f32::INFINITY };
+    if n.abs() > 192.0 { saturated } else { scaled }
 }
 
-/// Beyond one power's range: split (the result is 0/subnormal or infinite anyway). Apart, so
-/// that the common case above is small enough to inline into the loop.
-#[cold]
-fn scale_far(j: f32, n: i32) -> f32 {
-    let half = n / 2;
-    scale_by_power_of_two(scale_by_power_of_two(j, half), n - half)
+/// `2^n` for `-126 ≤ n ≤ 127` (some other number otherwise, never used).
+#[inline]
+fn power_of_two(n: i32) -> f32 {
+    f32::from_bits((n.wrapping_add(127) as u32) << 23)
 }
 
 #[cfg(test)]
@@ -93,5 +93,66 @@ mod tests {
         }
         assert_eq!(expf_like_ggml(-200.0), 0.0);
         assert_eq!(expf_like_ggml(200.0), f32::INFINITY);
+    }
+
+    /// The first version of `expf_like_ggml`, with branches and a recursion: clearer, but
+    /// slow in loops, which it keeps from being vectorized.
+    fn expf_with_branches(x: f32) -> f32 {
+        let c = f32::from_bits;
+        let r = c(0x4b40_0000);
+        let z = x.mul_add(c(0x3fb8_aa3b), r);
+        let n = z - r;
+        let b = (-n).mul_add(c(0x35bf_be8e), (-n).mul_add(c(0x3f31_7200), x));
+        if n.abs() > 192.0 {
+            return if n <= 0.0 { 0.0 } else { f32::INFINITY };
+        }
+        let u = b * b;
+        let j = c(0x3c07_2010)
+            .mul_add(b, c(0x3d2b_9f17))
+            .mul_add(u, c(0x3e2a_af33).mul_add(b, c(0x3eff_fedb)))
+            .mul_add(u, c(0x3f7f_fff6).mul_add(b, 1.0));
+        scale_by_power_of_two(j, n as i32)
+    }
+
+    /// `j · 2^n` with a single rounding (as `vscalefps` does).
+    fn scale_by_power_of_two(j: f32, n: i32) -> f32 {
+        if (-126..=127).contains(&n) {
+            j * f32::from_bits(((n + 127) as u32) << 23)
+        } else {
+            let half = n / 2;
+            scale_by_power_of_two(scale_by_power_of_two(j, half), n - half)
+        }
+    }
+
+    fn assert_equal_for(bits: impl Iterator<Item = u32>) {
+        let xs: Vec<f32> = bits.map(f32::from_bits).collect();
+        let got: Vec<f32> = xs.iter().map(|&x| expf_like_ggml(x)).collect();
+        for (&x, &got) in xs.iter().zip(&got) {
+            let want = expf_with_branches(x);
+            let same = got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan());
+            assert!(same, "e^{x:e} ({:#x}): {got:e} != {want:e}", x.to_bits());
+        }
+    }
+
+    #[test]
+    fn branch_free_expf_equals_the_version_with_branches() {
+        // Every 251st f32, and every f32 where the cases change: where 2^n stops being a
+        // normal number (|x| near 87.3 and 88.7) and where the result saturates (near 133).
+        assert_equal_for((0..=u32::MAX).step_by(251));
+        for edge in [87.3f32, 88.0, 88.7, 133.0, 133.4] {
+            for sign in [1.0, -1.0] {
+                let bits = (sign * edge).to_bits();
+                assert_equal_for(bits - (1 << 17)..bits + (1 << 17));
+            }
+        }
+    }
+
+    /// All 2^32 inputs (~2 min): `cargo test -p engine --lib every_f32 -- --ignored`.
+    #[test]
+    #[ignore]
+    fn branch_free_expf_equals_the_version_with_branches_for_every_f32() {
+        for high in 0..1u32 << 16 {
+            assert_equal_for(high << 16..=high << 16 | 0xffff);
+        }
     }
 }
