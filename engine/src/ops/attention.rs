@@ -697,41 +697,4 @@ mod tests {
         }
     }
 
-    /// Times both versions on SmolLM2-135M's shapes: `cargo test --release -p engine --lib
-    /// attention_speed -- --ignored --nocapture`. `ATTENTION_SPEED=fast` (or `reference`)
-    /// times one only, single-threaded, e.g. to see where its time goes with `perf record`.
-    #[test]
-    #[ignore]
-    fn attention_speed() {
-        let only = std::env::var("ATTENTION_SPEED").ok();
-        let mut rng = Rng::fresh();
-        for (start, n_tokens, reps) in [(0, 512, 3), (600, 1, 1000), (200, 8, 100)] {
-            let s = AttentionShape { n_head: 9, n_head_kv: 3, head_dim: 64, start, n_tokens };
-            let q: Vec<f32> = (0..n_tokens * 9 * 64).map(|_| rng.unit() * 4.0).collect();
-            let kv: Vec<f16> = (0..(start + n_tokens) * 3 * 64).map(|_| f16::from_f32(rng.unit())).collect();
-            for threads in if only.is_some() { 1..2 } else { 1..3 } {
-                let pool = ThreadPool::new(threads);
-                let time = |f: &dyn Fn(&mut [f32])| {
-                    let mut out = vec![0.0; q.len()];
-                    let mut best = f64::INFINITY;
-                    for _ in 0..3 {
-                        let t0 = std::time::Instant::now();
-                        (0..reps).for_each(|_| f(&mut out));
-                        best = best.min(t0.elapsed().as_secs_f64() / reps as f64);
-                    }
-                    best * 1e6
-                };
-                let name = format!("start {start:4}, {n_tokens:3} tokens, {threads} threads");
-                match only.as_deref() {
-                    Some("fast") => println!("{name}: {:8.1} µs", time(&|out| attention(&pool, &s, &q, &kv, &kv, out))),
-                    Some(_) => println!("{name}: {:8.1} µs", time(&|out| reference::attention(&pool, &s, &q, &kv, &kv, out))),
-                    None => {
-                        let slow = time(&|out| reference::attention(&pool, &s, &q, &kv, &kv, out));
-                        let fast = time(&|out| attention(&pool, &s, &q, &kv, &kv, out));
-                        println!("{name}: {slow:9.1} µs -> {fast:8.1} µs");
-                    }
-                }
-            }
-        }
-    }
 }

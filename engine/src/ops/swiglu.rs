@@ -146,13 +146,4 @@ mod tests {
             }
         }
     }
-
-    /// All 2^32 inputs (~2 min): `cargo test -p engine --lib every_f32 -- --ignored`.
-    #[test]
-    #[ignore]
-    fn branch_free_expf_equals_the_version_with_branches_for_every_f32() {
-        for high in 0..1u32 << 16 {
-            assert_equal_for(high << 16..=high << 16 | 0xffff);
-        }
-    }
 }
