@@ -1,28 +1,90 @@
-//! `learn`: the course runner. The full dashboard (labs, quizzes, tracks, progress and
-//! certification) arrives with the curriculum runner; until then `learn` shows the course
-//! map and makes sure the reference engine and the default model are ready.
+//! `learn`: the course runner of the LLaMA.cpp learning path. Grades labs, runs quizzes, shows
+//! tracks, progress and certification levels, and serves the book.
+
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use engine::gguf::{GgufFile, Value};
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use grader::{attest_cmd, curriculum, dashboard, dev_check, lab_cmd, progress, quiz, root, status_cmd, track_cmd};
 
-/// The nine modules of the course, in order.
-const MODULES: &[(&str, &str)] = &[
-    ("1", "Foundations: llama.cpp, the GGUF format, a first inference run"),
-    ("2", "Core implementation: attention, KV cache, feed-forward, sampling"),
-    ("3", "Quantization: block formats, k-quants, perplexity"),
-    ("4", "GPU acceleration: kernels in WGSL with wgpu"),
-    ("5", "Advanced inference: speculative decoding, continuous batching, grammars"),
-    ("6", "Server and production: an OpenAI-compatible API, streaming, metrics"),
-    ("7", "Multimodal models"),
-    ("8", "Integration and ecosystems: bindings, RAG, tool use"),
-    ("9", "Production engineering: SLOs, security, cost, incidents"),
-];
+/// The LLaMA.cpp learning path, as a Rust workbook. With no command: the dashboard.
+#[derive(Parser)]
+#[command(name = "learn", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Grade a lab: build and run its graded tests (e.g. `learn lab 1.1`).
+    Lab {
+        /// The lab's number, e.g. 1.1.
+        id: String,
+        /// Grade again every time you save the lab's files.
+        #[arg(long)]
+        watch: bool,
+        /// Print the result as JSON (exit status 0 only when the lab is complete).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a module's quiz in the terminal (e.g. `learn quiz 1`).
+    Quiz {
+        /// The module number, 1 to 9.
+        module: u32,
+        /// The module's interview questions instead (self-assessed).
+        #[arg(long)]
+        interview: bool,
+        /// Plain text, one answer per line, even on a terminal (also used when piped).
+        #[arg(long)]
+        plain: bool,
+    },
+    /// Show a track week by week with what is done and what is next; `learn track set <name>` picks yours.
+    Track {
+        /// A track (infra, research, fullstack, edge), or `set <name>`.
+        args: Vec<String>,
+    },
+    /// Your progress per module and toward certification levels 1-4.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record something that cannot be checked on this machine (a capstone, a merged PR) with evidence.
+    Attest {
+        /// What you attest (see `learn attest --list`).
+        uid: Option<String>,
+        /// A link to the evidence (a pull request, a repository, a deployment).
+        evidence: Option<String>,
+        /// A note to keep with it.
+        #[arg(long)]
+        note: Option<String>,
+        /// List what can be attested.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Commands for the course's maintainers.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Every stub fails its graded tests, every solution passes, every file validates.
+    Check {
+        #[arg(long)]
+        json: bool,
+        /// Only these labs (ids), for a quick check while writing one.
+        #[arg(long = "lab")]
+        labs: Vec<String>,
+    },
+}
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(Cli::parse()) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -30,26 +92,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<()> {
-    println!("The LLaMA.cpp learning path, as a Rust workbook\n");
-    for (id, title) in MODULES {
-        println!("  Module {id}  {title}");
+fn run(cli: Cli) -> Result<ExitCode> {
+    let root = root::course_root()?;
+    if let Some(Command::Dev { command: DevCommand::Check { json, labs } }) = &cli.command {
+        return dev_check::run(&root, *json, labs);
     }
-    let path = engine::fetch::default_model().context("preparing the default model")?;
-    let model = GgufFile::open(&path)?;
-    let text = |key: &str| model.get(key).and_then(Value::as_str).unwrap_or("?").to_owned();
-    println!(
-        "\nDefault model: {} ({}, {} tensors, {:.1} MiB)\n  {}",
-        text("general.name"),
-        text("general.architecture"),
-        model.tensors().len(),
-        model.bytes().len() as f64 / (1 << 20) as f64,
-        path.display()
-    );
-    println!("\nThe engine is ready to explore:");
-    println!("  cargo infer gguf inspect        what is inside the model file");
-    println!("  cargo infer quantize IN OUT Q4_0  write it in another block format");
-    println!("  cargo infer bench               how fast it runs here");
-    println!("\nLabs, quizzes and tracks are not in this checkout yet: `learn` will grade them.");
-    Ok(())
+    let curriculum = curriculum::Curriculum::load(&root)?;
+    let store = progress::Store::open_default()?;
+    match cli.command {
+        None => dashboard::run(&curriculum, &store),
+        Some(Command::Lab { id, watch, json }) => lab_cmd::run(&curriculum, &store, &id, watch, json),
+        Some(Command::Quiz { module, interview, plain }) => quiz::run(&curriculum, &store, module, interview, plain),
+        Some(Command::Track { args }) => track_cmd::run(&curriculum, &store, &args),
+        Some(Command::Status { json }) => status_cmd::run(&curriculum, &store, json),
+        Some(Command::Attest { uid, evidence, note, list }) => attest_cmd::run(&curriculum, &store, uid, evidence, note, list),
+        Some(Command::Dev { .. }) => unreachable!("handled above"),
+    }
 }
