@@ -86,8 +86,8 @@ pub fn describe(curriculum: &Curriculum, item: &Item) -> String {
             Some(l) => format!("Lab {id}: {}", l.spec.title),
             None => format!("Lab {id}"),
         },
-        Item::Quiz(m) => format!("Quiz {m}"),
-        Item::Interview(m) => format!("Interview questions, module {m}"),
+        Item::Quiz(m) => format!("Quiz {m}: {}", crate::curriculum::module_title(*m)),
+        Item::Interview(m) => format!("Interview questions {m}: {}", crate::curriculum::module_title(*m)),
         Item::Capstone(c) => match curriculum.levels.spec.capstones.iter().find(|cap| cap.id == *c) {
             Some(cap) => format!("Capstone {c}: {}", cap.title),
             None => format!("Capstone {c}"),
@@ -164,7 +164,7 @@ fn requirement(curriculum: &Curriculum, progress: &Progress, r: &Requirement) ->
             };
             let now: Vec<String> = scores.iter().map(|(m, x)| format!("module {m}: {}", pct(*x))).collect();
             RequirementStatus {
-                text: format!("{} or more on the {what} of modules {} (now {})", pct(s.min_score), join(&s.modules), now.join(", ")),
+                text: format!("{} or more on the {what} of {} (now {})", pct(s.min_score), modules_text(&s.modules), now.join(", ")),
                 met: scores.iter().all(|(_, x)| *x >= s.min_score - 1e-9),
                 attested: kind == SetKind::Interview,
             }
@@ -173,7 +173,7 @@ fn requirement(curriculum: &Curriculum, progress: &Progress, r: &Requirement) ->
             let labs: Vec<_> = curriculum.labs.iter().filter(|lab| l.modules.contains(&lab.spec.module)).collect();
             let done = labs.iter().filter(|lab| progress.lab_complete(lab)).count();
             RequirementStatus {
-                text: format!("every lab of modules {} complete ({done} of {})", join(&l.modules), labs.len()),
+                text: format!("every lab of {} complete ({done} of {})", modules_text(&l.modules), labs.len()),
                 met: !labs.is_empty() && done == labs.len(),
                 attested: false,
             }
@@ -190,7 +190,7 @@ fn requirement(curriculum: &Curriculum, progress: &Progress, r: &Requirement) ->
             let caps = &curriculum.levels.spec.capstones;
             let attested: Vec<u32> = caps.iter().filter(|cap| progress.attestations.get(&cap.uid).is_some_and(|a| !a.is_empty())).map(|cap| cap.id).collect();
             let (text, met) = if !c.ids.is_empty() {
-                (format!("capstones {} done", join(&c.ids)), c.ids.iter().all(|id| attested.contains(id)))
+                (format!("capstones {} done", c.ids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")), c.ids.iter().all(|id| attested.contains(id)))
             } else {
                 let n = c.count.unwrap_or(caps.len());
                 (format!("{n} or more capstone projects done ({} so far)", attested.len()), attested.len() >= n)
@@ -205,6 +205,8 @@ fn requirement(curriculum: &Curriculum, progress: &Progress, r: &Requirement) ->
     }
 }
 
-fn join(xs: &[u32]) -> String {
-    xs.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+/// "module 1" or "modules 1, 2".
+fn modules_text(xs: &[u32]) -> String {
+    let list = xs.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    if xs.len() == 1 { format!("module {list}") } else { format!("modules {list}") }
 }

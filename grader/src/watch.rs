@@ -48,7 +48,7 @@ pub fn run(curriculum: &Curriculum, store: &Store, lab: &Lab) -> Result<ExitCode
         print("\x1b[2J\x1b[H");
         complete = lab_cmd::grade_and_record(curriculum, store, lab, style, &mut print)?.complete;
         let how = if polling { "polling" } else { "watching" };
-        let names: Vec<String> = lab.spec.files.iter().cloned().collect();
+        let names = lab.spec.files.clone();
         print(&format!(
             "\n{}\n",
             style.dim(&format!("{how} {} for changes · r: run again · q: quit", names.join(", ")))
@@ -95,8 +95,10 @@ fn file_events(files: &[PathBuf], tx: mpsc::Sender<()>) -> Option<notify::Recomm
     if std::env::var_os("LEARN_WATCH_POLL").is_some_and(|v| v == "1") {
         return None;
     }
+    let watched: Vec<PathBuf> = files.to_vec();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok_and(|e| e.kind.is_modify() || e.kind.is_create()) {
+        let ours = |e: &notify::Event| e.paths.iter().any(|p| watched.iter().any(|w| p.ends_with(w) || w.ends_with(p)));
+        if event.is_ok_and(|e| (e.kind.is_modify() || e.kind.is_create()) && ours(&e)) {
             let _ = tx.send(());
         }
     })

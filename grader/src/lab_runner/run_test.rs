@@ -35,8 +35,13 @@ pub fn list(exe: &Path) -> Result<Listed> {
 }
 
 pub fn run(exe: &Path, cwd: &Path, name: &str, timeout_seconds: u64) -> Result<TestOutcome> {
+    run_with_env(exe, cwd, name, timeout_seconds, &[])
+}
+
+pub fn run_with_env(exe: &Path, cwd: &Path, name: &str, timeout_seconds: u64, env: &[(&str, &str)]) -> Result<TestOutcome> {
     let start = Instant::now();
     let mut cmd = Command::new(exe);
+    cmd.envs(env.iter().copied());
     cmd.args(["--exact", name, "--test-threads", "1"])
         .env("RUST_BACKTRACE", "0")
         .current_dir(cwd)
@@ -84,8 +89,14 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String
 /// Kills the test and anything it started (a lab may spawn its own binary).
 fn kill_group(child: &mut Child) {
     #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id())
+        && pid > 0
     {
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", child.id())]).stderr(Stdio::null()).status();
+        // SAFETY: kill(2) has no memory effects; -pid names the child's own process group
+        // (it was started with process_group(0)), never ours.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
     }
     let _ = child.kill();
     let _ = child.wait();
@@ -116,7 +127,51 @@ fn tidy(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::failure_message;
+    use super::*;
+
+    /// A stand-in for a learner's test, run as a child process by the tests below: it loops
+    /// forever, fails, or passes, as LEARN_RUNNER_FIXTURE says (and passes when unset).
+    #[test]
+    fn fixture_behaviour() {
+        match std::env::var("LEARN_RUNNER_FIXTURE").as_deref() {
+            Ok("loop") => loop {
+                std::hint::spin_loop();
+            },
+            Ok("fail") => assert_eq!(1 + 1, 3, "planted failure"),
+            _ => {}
+        }
+    }
+
+    fn fixture(mode: &str, timeout: u64) -> TestOutcome {
+        let exe = std::env::current_exe().unwrap();
+        let name = "lab_runner::run_test::tests::fixture_behaviour";
+        run_with_env(&exe, Path::new("."), name, timeout, &[("LEARN_RUNNER_FIXTURE", mode)]).unwrap()
+    }
+
+    #[test]
+    fn an_endless_test_is_a_failed_test_not_a_hung_grader() {
+        let started = Instant::now();
+        let outcome = fixture("loop", 1);
+        assert!(!outcome.passed);
+        assert!(outcome.message.contains("timed out after 1 s"), "{}", outcome.message);
+        assert!(started.elapsed() < Duration::from_secs(30), "the runner waited {:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_failing_test_reports_its_panic_message() {
+        let outcome = fixture("fail", 60);
+        assert!(!outcome.passed);
+        assert!(outcome.message.contains("planted failure"), "{}", outcome.message);
+    }
+
+    #[test]
+    fn a_passing_test_passes_and_a_missing_one_does_not() {
+        assert!(fixture("pass", 60).passed);
+        let exe = std::env::current_exe().unwrap();
+        let missing = run(&exe, Path::new("."), "no_such_test", 60).unwrap();
+        assert!(!missing.passed);
+        assert_eq!(missing.message, "the test did not run");
+    }
 
     #[test]
     fn takes_the_panic_message_from_the_failure_section() {

@@ -50,7 +50,7 @@ pub fn expected_form(q: &Question) -> String {
         Ask::Single { choices } => format!("one letter, a to {}", letter(choices.len() - 1)),
         Ask::Multiple { choices } => format!("all letters that apply, e.g. \"a c\" (a to {})", letter(choices.len() - 1)),
         Ask::Numeric { unit, .. } => match unit {
-            Some(u) => format!("a number (in {u})"),
+            Some(u) => format!("a number, in {u}"),
             None => "a number".into(),
         },
         Ask::Short { .. } => "a word or short phrase".into(),
