@@ -6,6 +6,7 @@ pub mod certification;
 pub mod curriculum;
 pub mod dashboard;
 pub mod dev_check;
+pub mod engine_facts;
 pub mod lab_cmd;
 pub mod lab_runner;
 pub mod progress;
