@@ -64,7 +64,17 @@ impl<'c> Dashboard<'c> {
         if let Some(track) = self.track() {
             return track_cmd::next_item(self.curriculum, &self.progress, track).cloned();
         }
-        self.curriculum.labs.iter().find(|l| !self.progress.lab_complete(l)).map(|l| Item::Lab(l.spec.id.clone()))
+        // No track: module by module, the labs first, then the quiz.
+        let modules = certification::modules(self.curriculum, &self.progress);
+        for m in &modules {
+            if let Some(lab) = self.curriculum.labs_of(m.module).find(|l| !self.progress.lab_complete(l)) {
+                return Some(Item::Lab(lab.spec.id.clone()));
+            }
+            if m.quiz_score.is_some_and(|s| s < self.curriculum.levels.spec.quiz_pass) {
+                return Some(Item::Quiz(m.module));
+            }
+        }
+        None
     }
 
     fn module(&self) -> u32 {
@@ -212,8 +222,14 @@ pub fn overview(curriculum: &Curriculum, progress: &Progress) -> String {
 
 pub fn draw(f: &mut Frame, dash: &Dashboard) {
     let p = dash.palette;
+    let keys = match dash.view {
+        View::Home => "Enter: next step · l: lab · z: quiz · i: interview · t: track · s: status · b: book · ?: keys · q: quit",
+        View::Page { .. } => "↑↓/jk: scroll · any other key: back · ?: keys",
+    };
+    // The key line wraps in a narrow terminal rather than losing its end.
+    let key_lines = (keys.chars().count() as u16).div_ceil(f.area().width.saturating_sub(1).max(1)).clamp(1, 3);
     let [head, next, body, foot] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(2), Constraint::Min(5), Constraint::Length(1)]).areas(f.area());
+        Layout::vertical([Constraint::Length(1), Constraint::Length(2), Constraint::Min(5), Constraint::Length(key_lines)]).areas(f.area());
     let levels = certification::levels(dash.curriculum, &dash.progress);
     let track = dash.track().map_or("no track chosen (t)".to_string(), |t| format!("track: {}", t.spec.name));
     f.render_widget(
@@ -241,11 +257,7 @@ pub fn draw(f: &mut Frame, dash: &Dashboard) {
             f.render_widget(Paragraph::new(text.as_str()).block(block).scroll((*scroll, 0)), body);
         }
     }
-    let keys = match dash.view {
-        View::Home => " Enter: next step · l: lab · z: quiz · i: interview · t: track · s: status · b: book · ?: keys · q: quit",
-        View::Page { .. } => " ↑↓/jk: scroll · any other key: back · ?: keys",
-    };
-    f.render_widget(Line::from(Span::styled(keys, p.dim())), foot);
+    f.render_widget(Paragraph::new(Span::styled(keys, p.dim())).wrap(Wrap { trim: true }), foot);
     if dash.help {
         help(f, body, p);
     }

@@ -189,12 +189,10 @@ impl Store {
         };
         let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "your progress file {} is not valid JSON (line {}, column {}: {e}).\n\
+                "your progress file {} is not valid JSON ({e}).\n\
                  It has not been changed. Fix it by hand, or move it aside to start afresh \
                  (a backup of the previous good version is at {}.bak when there is one).",
                 path.display(),
-                e.line(),
-                e.column(),
                 path.display()
             )
         })?;
