@@ -75,7 +75,8 @@ pub fn render(curriculum: &Curriculum, progress: &Progress, track: &Track, style
         }
     }
     for week in &s.weeks {
-        out += &format!("\n{}\n", style.bold(&format!("Weeks {}: {}", week.weeks, week.title)));
+        let label = if week.weeks.contains('-') { "Weeks" } else { "Week" };
+        out += &format!("\n{}\n", style.bold(&format!("{label} {}: {}", week.weeks, week.title)));
         for item in &week.items {
             let state = certification::item_state(curriculum, progress, &modules, item);
             let is_next = next == Some(item);

@@ -48,7 +48,7 @@ pub fn letter(i: usize) -> char {
 pub fn expected_form(q: &Question) -> String {
     match &q.ask {
         Ask::Single { choices } => format!("one letter, a to {}", letter(choices.len() - 1)),
-        Ask::Multiple { choices } => format!("all letters that apply, e.g. \"a c\" (a to {})", letter(choices.len() - 1)),
+        Ask::Multiple { choices } => format!("all letters that apply, e.g. \"a c\", from a to {}", letter(choices.len() - 1)),
         Ask::Numeric { unit, .. } => match unit {
             Some(u) => format!("a number, in {u}"),
             None => "a number".into(),
