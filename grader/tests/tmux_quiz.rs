@@ -3,58 +3,7 @@
 
 mod support;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let session = format!("learn-quiz-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", "100", "-y", "30", command])
-            .status()
-            .expect("tmux is needed for this test (Debian/Ubuntu: apt-get install tmux; scripts/test.sh installs it)");
-        assert!(ok.success());
-        Tmux { session }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            assert!(Command::new("tmux").args(["send-keys", "-t", &self.session, k]).status().unwrap().success());
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "waited 30 s for {text:?}; the screen shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.session]).status().is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
-    }
-}
+use support::tmux::Tmux;
 
 #[test]
 fn a_quiz_answered_with_keys_records_its_score() {

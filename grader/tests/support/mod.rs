@@ -1,6 +1,8 @@
 //! Shared by the grader's integration tests.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
