@@ -25,7 +25,11 @@ fn wait_for_attempts(home: &Path, n: usize) {
     }
 }
 
+/// Both tests save the same file: one at a time, or each would see the other's saves.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn watch(poll: bool) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let home = support::home();
     let root = support::repo_root();
     let command = format!(
