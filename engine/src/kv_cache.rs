@@ -15,8 +15,8 @@ pub struct KvCache {
 }
 
 impl KvCache {
-    /// A cache for `n_ctx` positions. The memory is allocated zeroed, so the operating system
-    /// only commits the pages as positions are written.
+    /// A cache for `n_ctx` positions, allocated (and zero-filled) for the whole context up
+    /// front, as llama.cpp allocates its KV buffer when a context is created.
     pub fn new(n_layer: usize, n_ctx: usize, kv_dim: usize) -> KvCache {
         let len = n_layer * n_ctx * kv_dim;
         KvCache { n_ctx, kv_dim, k: vec![f16::ZERO; len], v: vec![f16::ZERO; len] }

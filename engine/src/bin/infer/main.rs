@@ -59,6 +59,12 @@ enum GgufCommand {
 }
 
 fn main() -> ExitCode {
+    // `infer … | head` should end quietly, as command-line tools do, not panic on a closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fetch => fetch_cmd::run(),
