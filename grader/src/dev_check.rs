@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::curriculum::lab_spec::Mistake;
 use crate::curriculum::{Curriculum, Lab};
 use crate::lab_runner::{self, Subject};
 use crate::style::Style;
@@ -18,7 +19,16 @@ struct LabCheck {
     module: u32,
     stub_fails: bool,
     solution_passes: bool,
+    /// Each planted mistake and whether a graded test caught it.
+    mistakes: Vec<MistakeCheck>,
     problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct MistakeCheck {
+    name: String,
+    caught: bool,
+    failed_tests: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,6 +77,9 @@ pub fn run(root: &Path, json: bool, only: &[String]) -> Result<ExitCode> {
             let mark = |ok: bool| if ok { style.green("✓") } else { style.red("✗") };
             println!("  {} stub fails every graded test", mark(check.stub_fails));
             println!("  {} solution passes every graded test", mark(check.solution_passes));
+            for m in &check.mistakes {
+                println!("  {} planted mistake caught: {} ({})", mark(m.caught), m.name, m.failed_tests.join(", "));
+            }
             for p in &check.problems {
                 println!("    {p}");
             }
@@ -76,7 +89,7 @@ pub fn run(root: &Path, json: bool, only: &[String]) -> Result<ExitCode> {
     let quizzes: Vec<SetCheck> =
         curriculum.quizzes.iter().map(|s| SetCheck { module: s.module, kind: s.kind.as_str(), questions: s.questions.len() }).collect();
     let tracks: Vec<String> = curriculum.tracks.iter().map(|t| t.spec.id.clone()).collect();
-    let ok = labs.iter().all(|l| l.stub_fails && l.solution_passes && l.problems.is_empty());
+    let ok = labs.iter().all(|l| l.stub_fails && l.solution_passes && l.mistakes.iter().all(|m| m.caught) && l.problems.is_empty());
     if json {
         let report = Report { ok, content_errors: Vec::new(), labs, quizzes, tracks };
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -125,11 +138,42 @@ fn check_lab(curriculum: &Curriculum, lab: &Lab) -> Result<LabCheck> {
     for t in solution.tests.iter().filter(|t| lab.hint_of(&t.name).is_none()) {
         problems.push(format!("tests/graded.rs has `{}`, which lab.yaml does not list (with a hint)", t.name));
     }
+    let mut mistakes = Vec::new();
+    for mistake in &lab.spec.mistakes {
+        mistakes.push(check_mistake(curriculum, lab, mistake)?);
+    }
     Ok(LabCheck {
         id: lab.spec.id.clone(),
         module: lab.spec.module,
         stub_fails: stub.build_errors.is_none() && stub_passing.is_empty(),
         solution_passes: solution.complete,
+        mistakes,
         problems,
     })
+}
+
+/// Plants a mistake in the solution, grades it, and puts the solution back (also on error).
+fn check_mistake(curriculum: &Curriculum, lab: &Lab, mistake: &Mistake) -> Result<MistakeCheck> {
+    let path = lab.dir.join(&mistake.file);
+    let original = std::fs::read_to_string(&path)?;
+    let _restore = Restore { path: path.clone(), text: original.clone() };
+    std::fs::write(&path, original.replacen(&mistake.find, &mistake.replace, 1))?;
+    let report = lab_runner::grade(&curriculum.root, lab, Subject::Solution, false, |_| {})?;
+    let failed_tests: Vec<String> = report.tests.iter().filter(|t| !t.passed).map(|t| t.name.clone()).collect();
+    // A mistake that does not compile proves nothing about the tests.
+    let caught = report.build_errors.is_none() && !failed_tests.is_empty();
+    Ok(MistakeCheck { name: mistake.name.clone(), caught, failed_tests })
+}
+
+struct Restore {
+    path: std::path::PathBuf,
+    text: String,
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::write(&self.path, &self.text) {
+            eprintln!("error: could not restore {}: {e}; `git checkout -- {}` restores it", self.path.display(), self.path.display());
+        }
+    }
 }

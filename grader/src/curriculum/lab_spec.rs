@@ -26,6 +26,22 @@ pub struct LabSpec {
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
     pub tests: Vec<GradedTest>,
+    /// Plausible mistakes that the graded tests must catch: `learn dev check` plants each one
+    /// in the reference solution and expects at least one graded test to fail.
+    #[serde(default)]
+    pub mistakes: Vec<Mistake>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mistake {
+    pub name: String,
+    /// Relative to the lab, usually `solution/lib.rs`.
+    pub file: String,
+    /// Text that occurs exactly once in `file`…
+    pub find: String,
+    /// …and what the mistaken version has instead.
+    pub replace: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,6 +100,12 @@ impl Lab {
             }
             if t.hint.trim().is_empty() {
                 return Err(self.source.error_at("name", &t.name, format!("graded test {:?} has no hint", t.name)));
+            }
+        }
+        for m in &s.mistakes {
+            let text = std::fs::read_to_string(self.dir.join(&m.file)).unwrap_or_default();
+            if text.matches(m.find.as_str()).count() != 1 {
+                return Err(self.source.error_at("name", &m.name, format!("mistake {:?}: its `find` text must occur exactly once in {}", m.name, m.file)));
             }
         }
         for f in &s.files {
