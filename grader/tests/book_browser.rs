@@ -215,3 +215,115 @@ fn a_lesson_and_a_quiz_work_in_chromium() {
     assert_eq!(restored, json!([true, "Not quite. The answer: b) The ASCII bytes \"GGUF\""]));
     assert!(page.eval("document.querySelector('.wb-score').textContent").as_str().unwrap().contains("40% right"), "2 of 5 right: magic wrong, 17 bytes wrong, the short answer and the ordering right");
 }
+
+/// Every question of the course's real quizzes, answered in the browser with right and wrong
+/// answers: quiz.js must judge each exactly as the terminal does (`grader::quiz::answer::score`).
+#[test]
+fn the_browser_judges_every_real_question_as_the_terminal_does() {
+    use grader::curriculum::QuestionSet;
+    use grader::curriculum::quiz_spec::Ask;
+    use grader::quiz::answer::{self, Answer};
+
+    let repo = book_common::repo();
+    let mut sets = Vec::new();
+    for entry in std::fs::read_dir(repo.join("quizzes")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let set = QuestionSet::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            if set.kind == grader::curriculum::SetKind::Quiz {
+                sets.push(set);
+            }
+        }
+    }
+    assert!(!sets.is_empty(), "no quizzes in quizzes/");
+
+    // Trials: (element id, what to enter, the terminal's verdict).
+    let mut trials = Vec::new();
+    for set in &sets {
+        let key = grader::book::quiz_html::set_key(set);
+        for q in &set.questions {
+            let id = format!("{key}-{}", q.id);
+            let mut trial = |input: Value, rust: Answer| trials.push(json!({"id": id, "input": input, "right": answer::score(q, &rust) == 1.0}));
+            match &q.ask {
+                Ask::Single { choices } => {
+                    for i in 0..choices.len() {
+                        trial(json!([i]), Answer::Choice(i));
+                    }
+                }
+                Ask::Multiple { choices } => {
+                    let right: Vec<usize> = (0..choices.len()).filter(|&i| choices[i].correct).collect();
+                    trial(json!(right), Answer::Choices(right.clone()));
+                    let mut toggled: Vec<usize> = (0..choices.len()).filter(|&i| choices[i].correct != (i == 0)).collect();
+                    toggled.sort();
+                    if !toggled.is_empty() {
+                        trial(json!(toggled), Answer::Choices(toggled.clone()));
+                    }
+                }
+                Ask::Numeric { answer: x, tolerance, unit, .. } => {
+                    let unit = unit.clone().unwrap_or_default();
+                    for text in [format!("{x}"), format!("{} {unit}", x + tolerance * 0.5), format!("{}", x + tolerance + 1.0 + x.abs() * 0.01)] {
+                        let parsed = answer::parse(q, &text).unwrap_or_else(|e| panic!("{id}: {text:?}: {e}"));
+                        trial(json!(text), parsed);
+                    }
+                }
+                Ask::Short { accept } => {
+                    for form in accept {
+                        let text = format!("  {}  ", form.to_uppercase().replace(' ', "   "));
+                        trial(json!(text), answer::parse(q, &text).unwrap());
+                    }
+                    trial(json!("not this"), Answer::Text("not this".into()));
+                }
+                Ask::Ordering { items } => {
+                    let shown = answer::shown_order(q);
+                    // The right order, and the order as shown, entered as positions in the list.
+                    let right: Vec<usize> = (0..items.len()).map(|k| shown.iter().position(|&s| s == k).unwrap()).collect();
+                    trial(json!(right), Answer::Order(right.clone()));
+                    let as_shown: Vec<usize> = (0..items.len()).collect();
+                    trial(json!(as_shown), Answer::Order(as_shown.clone()));
+                }
+                Ask::Interview { .. } => unreachable!("quiz sets only"),
+            }
+        }
+    }
+
+    let site = tempfile::tempdir().unwrap();
+    let html: String = sets.iter().map(grader::book::quiz_html::render).collect();
+    std::fs::write(site.path().join("index.html"), format!("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{html}<script src=\"quiz.js\"></script></body></html>")).unwrap();
+    std::fs::copy(repo.join("book/quiz/quiz.js"), site.path().join("quiz.js")).unwrap();
+    let server = grader::book::serve::start(site.path(), 0).unwrap();
+    let browser = launch();
+    let mut page = Page::open(&browser);
+    page.goto(&server.url(), "document.querySelector('.wb-score') && document.querySelector('.wb-score').textContent.startsWith('Answered 0')");
+
+    // Single/multiple: the choice indices to tick. Numeric/short: the text. Ordering: for each
+    // place in the list, which item (by its index as shown) goes there.
+    let verdicts = page.eval(&format!(
+        "(() => {{ const trials = {};
+            return trials.map(t => {{
+              const q = document.getElementById(t.id);
+              const retry = q.querySelector('.wb-retry'); if (!retry.hidden) retry.click();
+              const type = q.dataset.type;
+              if (type === 'single' || type === 'multiple')
+                  q.querySelectorAll('.wb-choices input').forEach(i => i.checked = t.input.includes(Number(i.value)));
+              else if (type === 'numeric' || type === 'short') q.querySelector('.wb-input').value = t.input;
+              else {{ const list = q.querySelector('.wb-order');
+                      const asShown = Array.from(list.children).sort((a, b) =>
+                          a.querySelector('.wb-letter').textContent.localeCompare(b.querySelector('.wb-letter').textContent));
+                      t.input.forEach(i => list.appendChild(asShown[i])); }}
+              q.querySelector('.wb-check').click();
+              return q.querySelector('.wb-feedback').textContent; }}); }})()",
+        Value::Array(trials.clone())
+    ));
+    let verdicts = verdicts.as_array().unwrap();
+    assert_eq!(verdicts.len(), trials.len());
+    let mut disagreements = Vec::new();
+    for (trial, verdict) in trials.iter().zip(verdicts) {
+        let text = verdict.as_str().unwrap();
+        assert!(text == "Right." || text.starts_with("Not quite."), "{trial}: {text}");
+        if (text == "Right.") != trial["right"].as_bool().unwrap() {
+            disagreements.push(format!("{trial} → browser: {text}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{} of {} answers judged differently:\n{}", disagreements.len(), trials.len(), disagreements.join("\n"));
+    assert!(trials.len() > 300, "{} trials", trials.len());
+}
