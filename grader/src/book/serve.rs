@@ -163,7 +163,9 @@ pub fn serve(root: &Path, dest: &Path, port: u16, open: bool) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     let root_for_filter = root.to_path_buf();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reads are events too (the build opens every file): only writes count.
         if let Ok(event) = event
+            && (event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove())
             && event.paths.iter().any(|p| is_source(&root_for_filter, p))
         {
             let _ = tx.send(());
