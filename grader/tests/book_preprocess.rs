@@ -66,7 +66,7 @@ fn the_mdbook_command_path_builds_the_same_book() {
     course.build();
     let in_process = course.page("module-1/quiz.html");
 
-    let mut config = Config::from_disk(&course.book().join("book.toml")).unwrap();
+    let mut config = Config::from_disk(course.book().join("book.toml")).unwrap();
     config.set("preprocessor.workbook.command", format!("{} book preprocess", env!("CARGO_BIN_EXE_learn"))).unwrap();
     let external_site = course.root().join("site-external");
     config.build.build_dir = external_site.clone();
