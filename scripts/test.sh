@@ -13,6 +13,16 @@ if ! command -v tmux >/dev/null; then
     fi
 fi
 
+# Headless Chromium opens the built book and answers its quizzes (grader/tests/book_browser.rs).
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    else
+        echo "error: the tests need Chromium: install it (Debian/Ubuntu: sudo apt-get install chromium)" >&2
+        exit 1
+    fi
+fi
+
 # gguf-py (the independent reference for the file format and the block formats), pinned.
 python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 

@@ -190,7 +190,7 @@ pub fn run(curriculum: &Curriculum, store: &Store) -> Result<ExitCode> {
             })?,
             Action::Quiz(m, interview) => screen.suspend(|| quiz::run(curriculum, store, m, interview, false).map(|_| ()))?,
             Action::Book => screen.suspend(|| -> Result<()> {
-                println!("The book: open book/src/ in this checkout, or build it with `mdbook build book` (`cargo learn book` serves it once the book lands).");
+                open_book(curriculum, dash.module())?;
                 pause()
             })?,
         };
@@ -200,6 +200,28 @@ pub fn run(curriculum: &Curriculum, store: &Store) -> Result<ExitCode> {
         dash.progress = store.load(curriculum)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the book once and serves it for as long as the dashboard runs (`cargo learn book`
+/// also rebuilds on change), then opens the selected module's page.
+fn open_book(curriculum: &Curriculum, module: u32) -> Result<()> {
+    static SERVER: std::sync::OnceLock<crate::book::serve::Server> = std::sync::OnceLock::new();
+    let url = match SERVER.get() {
+        Some(server) => server.url(),
+        None => {
+            let dest = crate::book::default_dest(&curriculum.root);
+            println!("Building the book into {} …", dest.display());
+            crate::book::build::build(curriculum, &crate::book::book_dir(&curriculum.root), &dest)?;
+            let server = crate::book::serve::start(&dest, 0)?;
+            let url = server.url();
+            let _ = SERVER.set(server);
+            url
+        }
+    };
+    let page = format!("{url}module-{module}/index.html");
+    println!("The book is at {url} (served while the dashboard runs; `cargo learn book` also rebuilds on change).");
+    crate::book::serve::open_browser(&page);
+    Ok(())
 }
 
 fn pause() -> Result<()> {

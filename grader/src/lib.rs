@@ -2,6 +2,7 @@
 //! tracks, progress and certification, and the terminal screens. `main.rs` is the CLI.
 
 pub mod attest_cmd;
+pub mod book;
 pub mod certification;
 pub mod curriculum;
 pub mod dashboard;

@@ -2,11 +2,12 @@
 //! tracks, progress and certification levels, and serves the book.
 
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use grader::{attest_cmd, curriculum, dashboard, dev_check, lab_cmd, progress, quiz, root, status_cmd, track_cmd};
+use grader::{attest_cmd, book, curriculum, dashboard, dev_check, lab_cmd, progress, quiz, root, status_cmd, track_cmd};
 
 /// The LLaMA.cpp learning path, as a Rust workbook. With no command: the dashboard.
 #[derive(Parser)]
@@ -63,10 +64,50 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// The course book in the browser: built, served on 127.0.0.1 and rebuilt on change (the default).
+    Book {
+        #[command(subcommand)]
+        command: Option<BookCommand>,
+        /// Serve on this port (plain `learn book`).
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Do not open the browser, only print the address.
+        #[arg(long)]
+        no_open: bool,
+    },
     /// Commands for the course's maintainers.
     Dev {
         #[command(subcommand)]
         command: DevCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BookCommand {
+    /// Build the book to HTML (default: target/book).
+    Build {
+        #[arg(long)]
+        dest: Option<PathBuf>,
+    },
+    /// Serve the book on 127.0.0.1, rebuild it on change and open the browser.
+    Serve {
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        #[arg(long)]
+        no_open: bool,
+        #[arg(long)]
+        dest: Option<PathBuf>,
+    },
+    /// Build the book and check every link, anchor, include, lab page and quiz directive.
+    Check {
+        #[arg(long)]
+        dest: Option<PathBuf>,
+    },
+    /// mdBook's external preprocessor protocol (book.toml's `[preprocessor.workbook]`).
+    #[command(hide = true)]
+    Preprocess {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -97,6 +138,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(Command::Dev { command: DevCommand::Check { json, labs } }) = &cli.command {
         return dev_check::run(&root, *json, labs);
     }
+    if let Some(Command::Book { command: Some(BookCommand::Preprocess { args }), .. }) = &cli.command {
+        // stdout is mdBook's: the book as JSON, nothing else.
+        let load = || curriculum::Curriculum::load(&root).map_err(anyhow::Error::from);
+        let supported = book::preprocess::run_external(load, args, &mut std::io::stdin().lock(), &mut std::io::stdout().lock())?;
+        return Ok(if supported { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
     let curriculum = curriculum::Curriculum::load(&root)?;
     let store = progress::Store::open_default()?;
     match cli.command {
@@ -106,6 +153,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Track { args }) => track_cmd::run(&curriculum, &store, &args),
         Some(Command::Status { json }) => status_cmd::run(&curriculum, &store, json),
         Some(Command::Attest { uid, evidence, note, list }) => attest_cmd::run(&curriculum, &store, uid, evidence, note, list),
+        Some(Command::Book { command, port, no_open }) => book_cmd(&curriculum, &root, command, port, no_open),
         Some(Command::Dev { .. }) => unreachable!("handled above"),
     }
+}
+
+fn book_cmd(curriculum: &curriculum::Curriculum, root: &std::path::Path, command: Option<BookCommand>, port: u16, no_open: bool) -> Result<ExitCode> {
+    let dest = |d: Option<PathBuf>| d.unwrap_or_else(|| book::default_dest(root));
+    match command {
+        None => book::serve::serve(root, &dest(None), port, !no_open)?,
+        Some(BookCommand::Serve { port, no_open, dest: d }) => book::serve::serve(root, &dest(d), port, !no_open)?,
+        Some(BookCommand::Build { dest: d }) => {
+            let d = dest(d);
+            book::build::build(curriculum, &book::book_dir(root), &d)?;
+            println!("The book is in {}; open {}", d.display(), d.join("index.html").display());
+        }
+        Some(BookCommand::Check { dest: d }) => {
+            let problems = book::check(curriculum, root, &dest(d))?;
+            if !problems.is_empty() {
+                eprintln!("the book has {} problem(s):", problems.len());
+                for p in &problems {
+                    eprintln!("  {p}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("The book's links, anchors, includes, lab pages and quizzes all resolve.");
+        }
+        Some(BookCommand::Preprocess { .. }) => unreachable!("handled before loading the course"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
