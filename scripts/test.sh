@@ -46,3 +46,6 @@ cargo test --all-targets
 # Every lab's stub fails each of its graded tests and its reference solution passes them all;
 # every lab, quiz, interview set, track and the levels validate.
 cargo run --quiet -p grader --bin learn -- dev check
+
+# The book builds, and every internal link, anchor, include, lab page and quiz in it resolves.
+cargo run --quiet -p grader --bin learn -- book check

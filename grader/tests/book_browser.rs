@@ -327,3 +327,35 @@ fn the_browser_judges_every_real_question_as_the_terminal_does() {
     assert!(disagreements.is_empty(), "{} of {} answers judged differently:\n{}", disagreements.len(), trials.len(), disagreements.join("\n"));
     assert!(trials.len() > 300, "{} trials", trials.len());
 }
+
+/// The course's own book, built as `learn book build` builds it: a real lesson page and the
+/// real module 1 quiz page open in Chromium, and answering a question shows its feedback.
+#[test]
+fn the_real_book_shows_a_lesson_and_answers_a_quiz_question() {
+    let repo = book_common::repo();
+    let curriculum = grader::curriculum::Curriculum::load(&repo).unwrap_or_else(|e| panic!("{e}"));
+    let site = tempfile::tempdir().unwrap();
+    grader::book::build::build(&curriculum, &grader::book::book_dir(&repo), site.path()).unwrap();
+    let server = grader::book::serve::start(site.path(), 0).unwrap();
+    let url = server.url();
+    let browser = launch();
+    let mut page = Page::open(&browser);
+
+    page.goto(&format!("{url}module-1/1.2-gguf-format.html"), "document.getElementById('the-layout')");
+    assert!(page.eval("document.title").as_str().unwrap().contains("GGUF"), "the lesson page has its title");
+
+    page.goto(&format!("{url}module-1/quiz.html"), "document.querySelector('.wb-score') && document.querySelector('.wb-score').textContent.startsWith('Answered 0 of 43')");
+    // The first question, answered with its second choice (a wrong one).
+    let feedback = page.eval(
+        "(() => { const q = document.getElementById('quiz-1-llamacpp-what-it-is');
+                  q.querySelector('input[value=\"1\"]').click();
+                  q.querySelector('.wb-check').click();
+                  const f = q.querySelector('.wb-feedback');
+                  return { feedback: f.hidden ? null : f.textContent,
+                           why: Array.from(q.querySelectorAll('.wb-why')).filter(w => !w.hidden).length }; })()",
+    );
+    let text = feedback["feedback"].as_str().unwrap_or_default();
+    assert!(text.starts_with("Not quite. The answer: a) A C/C++ inference engine"), "{feedback}");
+    assert!(feedback["why"].as_u64().unwrap() >= 1, "why the chosen answer is wrong is shown: {feedback}");
+    assert!(page.eval("localStorage.getItem('learn-quiz:quiz-1:llamacpp-what-it-is')").is_string(), "the answer is kept under its question id");
+}
