@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::certification::{self, ModuleProgress};
 use crate::curriculum::{Curriculum, Item, Lab, SetKind};
@@ -328,20 +328,14 @@ fn home(f: &mut Frame, area: Rect, dash: &Dashboard) {
 }
 
 fn help(f: &mut Frame, area: Rect, p: Palette) {
-    let text = vec![
-        Line::from(Span::styled("Keys", p.bold())),
-        Line::from("↑ ↓, j k, 1-9   choose a module"),
-        Line::from("Enter or n      do the next step of your track"),
-        Line::from("l               grade the module's next lab"),
-        Line::from("z / i           the module's quiz / interview questions"),
-        Line::from("t / s           your track / your status and level"),
-        Line::from("b               the book"),
-        Line::from("q or Esc        leave (or go back)"),
-        Line::from("?               this help; any key closes it"),
+    let keys = [
+        ("↑ ↓, j k, 1-9", "choose a module"),
+        ("Enter or n", "do the next step of your track"),
+        ("l", "grade the module's next lab"),
+        ("z / i", "the module's quiz / interview questions"),
+        ("t / s", "your track / your status and level"),
+        ("b", "the book"),
+        ("q or Esc", "leave (or go back)"),
     ];
-    let w = area.width.min(60);
-    let h = (text.len() as u16 + 2).min(area.height);
-    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
-    f.render_widget(Clear, rect);
-    f.render_widget(Paragraph::new(text).block(Block::default().borders(Borders::ALL).title(" help ")), rect);
+    crate::terminal::help_popup(f, area, p, &keys);
 }

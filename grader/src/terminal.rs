@@ -53,6 +53,22 @@ impl Palette {
     }
 }
 
+/// The `?` overlay: a bordered list of keys centred over `area`.
+pub fn help_popup(f: &mut ratatui::Frame, area: ratatui::layout::Rect, palette: Palette, keys: &[(&str, &str)]) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+    let key_width = keys.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let mut text = vec![Line::from(Span::styled("Keys", palette.bold()))];
+    text.extend(keys.iter().map(|(k, what)| Line::from(format!("{k:<key_width$}   {what}"))));
+    text.push(Line::from(format!("{:<key_width$}   this help; any key closes it", "?")));
+    let widest = text.iter().map(|l| l.width() as u16).max().unwrap_or(0) + 2;
+    let w = widest.min(area.width);
+    let h = (text.len() as u16 + 2).min(area.height);
+    let rect = ratatui::layout::Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    f.render_widget(Clear, rect);
+    f.render_widget(Paragraph::new(text).block(Block::default().borders(Borders::ALL).title(" help ")), rect);
+}
+
 /// Raw mode and the alternate screen for as long as this lives.
 pub struct Screen {
     terminal: Terminal<CrosstermBackend<Stdout>>,

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::answer::{self, Answer};
 use super::{Feedback, Session, feedback};
@@ -390,19 +390,13 @@ fn summary(points: f64, asked: usize, missed: usize, p: Palette) -> (Text<'stati
 }
 
 fn help_overlay(f: &mut Frame, area: Rect, p: Palette) {
-    let text = vec![
-        Line::from(Span::styled("Keys", p.bold())),
-        Line::from("↑ ↓ or j k   move"),
-        Line::from("a-z          pick a choice"),
-        Line::from("Space        tick (multiple choice, key points) or pick up (ordering)"),
-        Line::from("Enter        answer / next"),
-        Line::from("r            retry the missed questions (at the end)"),
-        Line::from("q or Esc     leave (answers so far are kept)"),
-        Line::from("?            this help; any key closes it"),
+    let keys = [
+        ("↑ ↓ or j k", "move"),
+        ("a-z", "pick a choice"),
+        ("Space", "tick (multiple choice, key points) or pick up (ordering)"),
+        ("Enter", "answer / next"),
+        ("r", "retry the missed questions (at the end)"),
+        ("q or Esc", "leave (answers so far are kept)"),
     ];
-    let w = area.width.min(72);
-    let h = (text.len() as u16 + 2).min(area.height);
-    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
-    f.render_widget(Clear, rect);
-    f.render_widget(Paragraph::new(text).block(Block::default().borders(Borders::ALL).title(" help ")), rect);
+    crate::terminal::help_popup(f, area, p, &keys);
 }
