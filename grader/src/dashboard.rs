@@ -34,6 +34,8 @@ pub enum Action {
     Lab(String),
     Quiz(u32, bool),
     Book,
+    /// Make this track the learner's.
+    SetTrack(String),
 }
 
 pub struct Dashboard<'c> {
@@ -96,8 +98,15 @@ impl<'c> Dashboard<'c> {
             return Action::None;
         }
         self.message = None;
+        let choosing_track = matches!(&self.view, View::Page { title, .. } if title == "Choose a track");
         if let View::Page { scroll, .. } = &mut self.view {
             match key.code {
+                KeyCode::Char(c @ '1'..='9') if choosing_track => {
+                    if let Some(track) = self.curriculum.tracks.get(c as usize - '1' as usize) {
+                        self.view = View::Home;
+                        return Action::SetTrack(track.spec.id.clone());
+                    }
+                }
                 KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
                 KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(10),
@@ -140,17 +149,21 @@ impl<'c> Dashboard<'c> {
                 self.message = Some(format!("Module {} has no {} yet.", self.module(), kind.as_str()));
             }
             KeyCode::Char('t') => {
-                let text = match self.track() {
-                    Some(track) => track_cmd::render(self.curriculum, &self.progress, track, Style::plain()),
+                self.view = match self.track() {
+                    Some(track) => View::Page { title: "Track".into(), text: track_cmd::render(self.curriculum, &self.progress, track, Style::plain()), scroll: 0 },
                     None => {
-                        let mut text = String::from("No track chosen yet. Pick one with `cargo learn track set <id>`:\n\n");
-                        for t in &self.curriculum.tracks {
-                            text += &format!("  {:<10} {}\n", t.spec.id, t.spec.name);
+                        let mut text = String::from("No track chosen yet. Press its number to choose one:\n\n");
+                        for (i, t) in self.curriculum.tracks.iter().enumerate() {
+                            let duration = t.spec.duration.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+                            text += &format!("  {}  {}{duration}\n", i + 1, t.spec.name);
+                            if let Some(goal) = &t.spec.goal {
+                                text += &format!("     {goal}\n");
+                            }
                         }
-                        text
+                        text += "\n(or later: `cargo learn track set <id>`)\n";
+                        View::Page { title: "Choose a track".into(), text, scroll: 0 }
                     }
                 };
-                self.view = View::Page { title: "Track".into(), text, scroll: 0 };
             }
             KeyCode::Char('s') => {
                 let text = status_cmd::render(self.curriculum, &self.progress, Style::plain());
@@ -193,6 +206,7 @@ pub fn run(curriculum: &Curriculum, store: &Store) -> Result<ExitCode> {
                 open_book(curriculum, dash.module())?;
                 pause()
             })?,
+            Action::SetTrack(id) => store.update(curriculum, |p| p.track = Some(id)),
         };
         if let Err(e) = outcome {
             dash.message = Some(format!("error: {e:#}"));
@@ -246,6 +260,7 @@ pub fn draw(f: &mut Frame, dash: &Dashboard) {
     let p = dash.palette;
     let keys = match dash.view {
         View::Home => "Enter: next step · l: lab · z: quiz · i: interview · t: track · s: status · b: book · ?: keys · q: quit",
+        View::Page { ref title, .. } if title == "Choose a track" => "1-9: choose that track · any other key: back",
         View::Page { .. } => "↑↓/jk: scroll · any other key: back · ?: keys",
     };
     // The key line wraps in a narrow terminal rather than losing its end.

@@ -168,3 +168,13 @@ fn dashboard_keys_start_quizzes_and_the_next_step() {
     assert_eq!(dash.key(KeyEvent::from(KeyCode::Enter)), dashboard::Action::Quiz(1, true));
     assert_eq!(dash.key(KeyEvent::from(KeyCode::Char('b'))), dashboard::Action::Book);
 }
+
+#[test]
+fn a_track_is_chosen_from_the_dashboard() {
+    let course = support::fixture();
+    let mut dash = Dashboard::new(&course, Progress::new(), PLAIN);
+    dash.key(KeyEvent::from(KeyCode::Char('t')));
+    insta::assert_snapshot!(dash_screen(&dash, 80, 16));
+    assert_eq!(dash.key(KeyEvent::from(KeyCode::Char('1'))), dashboard::Action::SetTrack("demo".into()));
+    assert_eq!(dash.view, dashboard::View::Home);
+}
