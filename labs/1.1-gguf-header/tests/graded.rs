@@ -11,25 +11,7 @@ mod lab;
 use engine::gguf::{GgufWriter, ParseErrorKind, Value as EValue, ValueType as EType, parse_header};
 use engine::tensor::GgmlType;
 
-/// SplitMix64: a small seeded generator (the seed is printed in every failure message).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-        (Rng(seed), seed)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use lab_testkit::Rng;
 
 /// Your value as the engine's, so the two can be compared with `==`.
 fn to_engine(v: &lab::Value) -> EValue {
@@ -59,11 +41,11 @@ const SCALAR_TYPES: [EType; 11] =
 
 fn random_string(rng: &mut Rng) -> String {
     const PIECES: [&str; 10] = ["a", "Z", "0", " ", "\n", "é", "→", "🦙", "llama", "<|im_end|>"];
-    (0..rng.below(12)).map(|_| PIECES[rng.below(PIECES.len() as u64) as usize]).collect()
+    (0..rng.below_u64(12)).map(|_| PIECES[rng.below_u64(PIECES.len() as u64) as usize]).collect()
 }
 
 fn random_scalar(rng: &mut Rng, ty: EType) -> EValue {
-    let bits = rng.next();
+    let bits = rng.next_u64();
     match ty {
         EType::U8 => EValue::U8(bits as u8),
         EType::I8 => EValue::I8(bits as i8),
@@ -85,13 +67,13 @@ fn random_scalar(rng: &mut Rng, ty: EType) -> EValue {
 /// An array of a random item type, nested up to `depth` more levels, possibly empty.
 fn random_array(rng: &mut Rng, depth: usize) -> EValue {
     let n_types = if depth > 0 { 13 } else { 12 };
-    let pick = rng.below(n_types);
+    let pick = rng.below_u64(n_types);
     let ty = match pick {
         11 => EType::String,
         12 => EType::Array,
         i => SCALAR_TYPES[i as usize],
     };
-    let len = rng.below(6);
+    let len = rng.below_u64(6);
     let items = (0..len)
         .map(|_| if ty == EType::Array { random_array(rng, depth - 1) } else { random_scalar(rng, ty) })
         .collect();
@@ -106,17 +88,17 @@ fn random_file(rng: &mut Rng) -> (Vec<u8>, Vec<(String, EValue)>) {
     for (i, ty) in SCALAR_TYPES.iter().chain(&[EType::String]).enumerate() {
         metadata.push((format!("test.scalar.{i}"), random_scalar(rng, *ty)));
     }
-    for i in 0..3 + rng.below(5) {
+    for i in 0..3 + rng.below_u64(5) {
         metadata.push((format!("test.array.{i}"), random_array(rng, 2)));
     }
-    for i in 0..rng.below(6) {
-        let ty = if rng.below(2) == 0 { SCALAR_TYPES[rng.below(11) as usize] } else { EType::String };
+    for i in 0..rng.below_u64(6) {
+        let ty = if rng.below_u64(2) == 0 { SCALAR_TYPES[rng.below_u64(11) as usize] } else { EType::String };
         metadata.push((format!("extra.{}.{i}", random_string(rng).len()), random_scalar(rng, ty)));
     }
     for (k, v) in &metadata {
         w.set(k, v.clone());
     }
-    let data: Vec<u8> = (0..rng.below(3) + 1).flat_map(|i| (0..16).map(move |j| (i * 16 + j) as u8)).collect();
+    let data: Vec<u8> = (0..rng.below_u64(3) + 1).flat_map(|i| (0..16).map(move |j| (i * 16 + j) as u8)).collect();
     for (i, chunk) in data.chunks(16).enumerate() {
         w.add_tensor(&format!("t{i}"), &[4], GgmlType::F32, chunk.to_vec()).unwrap();
     }
@@ -185,7 +167,8 @@ fn reads_every_metadata_value_of_the_default_model() {
 
 #[test]
 fn reads_random_metadata_of_every_type() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for file in 0..20 {
         let (bytes, written) = random_file(&mut rng);
         let engine = parse_header(&bytes).unwrap();
@@ -203,8 +186,9 @@ fn reads_random_metadata_of_every_type() {
 
 #[test]
 fn reads_nested_and_empty_arrays() {
-    let (mut rng, seed) = Rng::fresh();
-    let inner = |rng: &mut Rng| EValue::Array(EType::U16, (0..rng.below(4) + 1).map(|_| random_scalar(rng, EType::U16)).collect());
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
+    let inner = |rng: &mut Rng| EValue::Array(EType::U16, (0..rng.below_u64(4) + 1).map(|_| random_scalar(rng, EType::U16)).collect());
     let nested = vec![
         ("empty.u8", EValue::Array(EType::U8, vec![])),
         ("empty.string", EValue::Array(EType::String, vec![])),
@@ -230,7 +214,8 @@ fn reads_nested_and_empty_arrays() {
 
 #[test]
 fn reads_version_2_files() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (mut bytes, written) = random_file(&mut rng);
     bytes[4..8].copy_from_slice(&2u32.to_le_bytes());
     let ours = lab::read_header(&bytes).unwrap_or_else(|e| panic!("seed {seed}: a version 2 file: {e}"));
@@ -240,7 +225,8 @@ fn reads_version_2_files() {
 
 #[test]
 fn rejects_a_file_that_is_not_gguf() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (bytes, _) = random_file(&mut rng);
     for magic in [*b"GGML", *b"ggml", *b"FUGG", [0x7f, b'E', b'L', b'F']] {
         let mut bad = bytes.clone();
@@ -254,9 +240,10 @@ fn rejects_a_file_that_is_not_gguf() {
 
 #[test]
 fn rejects_unsupported_versions() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (bytes, _) = random_file(&mut rng);
-    for version in [0u32, 1, 4, 0x0300_0000, rng.next() as u32 | 0x100] {
+    for version in [0u32, 1, 4, 0x0300_0000, rng.next_u64() as u32 | 0x100] {
         let mut bad = bytes.clone();
         bad[4..8].copy_from_slice(&version.to_le_bytes());
         match lab::read_header(&bad) {
@@ -268,7 +255,8 @@ fn rejects_unsupported_versions() {
 
 #[test]
 fn truncated_files_give_an_error_at_the_same_offset_as_the_engine() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for file in 0..3 {
         let (bytes, _) = random_file(&mut rng);
         let end = parse_header(&bytes).unwrap().tensors[0].info_offset as usize;
@@ -281,7 +269,8 @@ fn truncated_files_give_an_error_at_the_same_offset_as_the_engine() {
 
 #[test]
 fn rejects_counts_the_file_cannot_hold() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (bytes, _) = random_file(&mut rng);
     for count in [u64::MAX, 1 << 40, bytes.len() as u64] {
         let mut bad = bytes.clone();
@@ -309,19 +298,20 @@ fn rejects_counts_the_file_cannot_hold() {
 
 #[test]
 fn rejects_unknown_value_types_and_bad_bools() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     // One entry "k": its value type sits at 24 + 8 + 1 = 33, the value at 37.
     let mut w = GgufWriter::new();
     w.set("k", EValue::Bool(true));
     let mut one = Vec::new();
     w.write_to(&mut one).unwrap();
-    for id in [13u32, 99, 13 + rng.next() as u32 % 1000] {
+    for id in [13u32, 99, 13 + rng.next_u64() as u32 % 1000] {
         let mut bad = one.clone();
         bad[33..37].copy_from_slice(&id.to_le_bytes());
         assert_same_error(&bad, &format!("seed {seed}: value type {id}"));
         assert!(matches!(lab::read_header(&bad), Err(lab::ParseError { offset: 33, kind: lab::ErrorKind::UnknownValueType(x) }) if x == id));
     }
-    for byte in [2u8, 0xFF, 2 + (rng.next() % 250) as u8] {
+    for byte in [2u8, 0xFF, 2 + (rng.next_u64() % 250) as u8] {
         let mut bad = one.clone();
         bad[37] = byte;
         assert_same_error(&bad, &format!("seed {seed}: bool byte {byte}"));

@@ -11,25 +11,7 @@ mod lab;
 use engine::gguf::{GgufWriter, Header, ParseErrorKind, Value, parse_header};
 use engine::tensor::GgmlType;
 
-/// SplitMix64: a small seeded generator (the seed is printed in every failure message).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-        (Rng(seed), seed)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use lab_testkit::Rng;
 
 struct Written {
     bytes: Vec<u8>,
@@ -44,17 +26,17 @@ fn random_file(rng: &mut Rng) -> Written {
     let mut w = GgufWriter::new();
     w.set("general.architecture", Value::string("test"));
     const ALIGNMENTS: [u32; 8] = [1, 2, 8, 16, 32, 64, 256, 1024];
-    if rng.below(4) != 0 {
-        w.set("general.alignment", Value::U32(ALIGNMENTS[rng.below(8) as usize]));
+    if rng.below_u64(4) != 0 {
+        w.set("general.alignment", Value::U32(ALIGNMENTS[rng.below_u64(8) as usize]));
     }
     let mut tensors = Vec::new();
-    for i in 0..1 + rng.below(6) {
-        let ty = types[rng.below(types.len() as u64) as usize];
-        let n_dims = 1 + rng.below(4) as usize;
-        let mut shape = vec![ty.block_len() as u64 * (1 + rng.below(3))];
-        shape.extend((1..n_dims).map(|_| 1 + rng.below(3)));
+    for i in 0..1 + rng.below_u64(6) {
+        let ty = types[rng.below_u64(types.len() as u64) as usize];
+        let n_dims = 1 + rng.below_u64(4) as usize;
+        let mut shape = vec![ty.block_len() as u64 * (1 + rng.below_u64(3))];
+        shape.extend((1..n_dims).map(|_| 1 + rng.below_u64(3)));
         let n: u64 = shape.iter().product();
-        let data: Vec<u8> = (0..ty.row_bytes(n as usize).unwrap()).map(|_| rng.next() as u8).collect();
+        let data: Vec<u8> = (0..ty.row_bytes(n as usize).unwrap()).map(|_| rng.next_u64() as u8).collect();
         let name = format!("blk.{i}.{}.weight", ty.name().to_lowercase());
         w.add_tensor(&name, &shape, ty, data.clone()).unwrap();
         tensors.push((name, data));
@@ -119,18 +101,19 @@ fn reads_the_tensor_table_of_the_default_model() {
 
 #[test]
 fn computes_byte_sizes_from_the_block_size_of_every_type() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for ty in GgmlType::all() {
         for _ in 0..20 {
-            let n_dims = 1 + rng.below(4) as usize;
-            let mut dims = vec![ty.block_len() as u64 * (1 + rng.below(64))];
-            dims.extend((1..n_dims).map(|_| 1 + rng.below(16)));
+            let n_dims = 1 + rng.below_u64(4) as usize;
+            let mut dims = vec![ty.block_len() as u64 * (1 + rng.below_u64(64))];
+            dims.extend((1..n_dims).map(|_| 1 + rng.below_u64(16)));
             let rows: u64 = dims[1..].iter().product();
             let expected = ty.row_bytes(dims[0] as usize).unwrap() as u64 * rows;
             assert_eq!(lab::tensor_bytes(ty.id(), &dims), Some(expected), "seed {seed}: {ty} {dims:?}");
         }
         if ty.block_len() > 1 {
-            let dims = [ty.block_len() as u64 + 1 + rng.below(ty.block_len() as u64 - 1), 2];
+            let dims = [ty.block_len() as u64 + 1 + rng.below_u64(ty.block_len() as u64 - 1), 2];
             assert_eq!(lab::tensor_bytes(ty.id(), &dims), None, "seed {seed}: {ty} {dims:?} is not a whole number of blocks");
         }
     }
@@ -141,7 +124,8 @@ fn computes_byte_sizes_from_the_block_size_of_every_type() {
 
 #[test]
 fn reads_random_tensor_tables_with_every_alignment() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for file in 0..30 {
         let written = random_file(&mut rng);
         assert_same_table(&written.bytes, &format!("seed {seed}, file {file}"));
@@ -150,7 +134,8 @@ fn reads_random_tensor_tables_with_every_alignment() {
 
 #[test]
 fn finds_each_tensors_data_at_its_absolute_offset() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for file in 0..10 {
         let written = random_file(&mut rng);
         let table = lab::read_tensor_table(&written.bytes).unwrap_or_else(|e| panic!("seed {seed}, file {file}: {e}"));
@@ -164,11 +149,12 @@ fn finds_each_tensors_data_at_its_absolute_offset() {
 
 #[test]
 fn reads_offsets_from_the_file_not_from_the_table_order() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     // Two tensors of the same size; swapping their stored offsets swaps where their data is.
     let mut w = GgufWriter::new();
-    let a: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
-    let b: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
+    let a: Vec<u8> = (0..64).map(|_| rng.next_u64() as u8).collect();
+    let b: Vec<u8> = (0..64).map(|_| rng.next_u64() as u8).collect();
     w.add_tensor("a", &[16], GgmlType::F32, a.clone()).unwrap();
     w.add_tensor("b", &[16], GgmlType::F32, b.clone()).unwrap();
     let mut bytes = Vec::new();
@@ -187,7 +173,8 @@ fn reads_offsets_from_the_file_not_from_the_table_order() {
 
 #[test]
 fn rejects_misaligned_offsets() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let mut done = 0;
     while done < 10 {
         let written = random_file(&mut rng);
@@ -195,10 +182,10 @@ fn rejects_misaligned_offsets() {
         if header.alignment == 1 {
             continue;
         }
-        let i = rng.below(header.tensors.len() as u64) as usize;
+        let i = rng.below_u64(header.tensors.len() as u64) as usize;
         let f = offset_field(&header, i);
         let mut bad = written.bytes.clone();
-        let shifted = header.tensors[i].offset + 1 + rng.below(header.alignment as u64 - 1);
+        let shifted = header.tensors[i].offset + 1 + rng.below_u64(header.alignment as u64 - 1);
         bad[f..f + 8].copy_from_slice(&shifted.to_le_bytes());
         let what = format!("seed {seed}: offset {shifted} of tensor {i} with alignment {}", header.alignment);
         expect_error(&bad, &what, true, |k| matches!(k, lab::ErrorKind::Misaligned { .. }));
@@ -208,7 +195,8 @@ fn rejects_misaligned_offsets() {
 
 #[test]
 fn rejects_overlapping_tensors() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let mut done = 0;
     while done < 10 {
         let written = random_file(&mut rng);
@@ -217,8 +205,8 @@ fn rejects_overlapping_tensors() {
             continue;
         }
         // Point a later tensor at an earlier one's data.
-        let j = 1 + rng.below(header.tensors.len() as u64 - 1) as usize;
-        let i = rng.below(j as u64) as usize;
+        let j = 1 + rng.below_u64(header.tensors.len() as u64 - 1) as usize;
+        let i = rng.below_u64(j as u64) as usize;
         let f = offset_field(&header, j);
         let mut bad = written.bytes.clone();
         bad[f..f + 8].copy_from_slice(&header.tensors[i].offset.to_le_bytes());
@@ -233,7 +221,8 @@ fn rejects_overlapping_tensors() {
 
 #[test]
 fn rejects_tensor_data_past_the_end_of_the_file() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for file in 0..5 {
         let written = random_file(&mut rng);
         let header = parse_header(&written.bytes).unwrap();
@@ -255,14 +244,15 @@ fn rejects_tensor_data_past_the_end_of_the_file() {
 
 #[test]
 fn rejects_unknown_types_partial_blocks_and_too_many_dims() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let mut w = GgufWriter::new();
-    w.add_tensor("q", &[64, 2], GgmlType::Q8_0, vec![rng.next() as u8; 2 * 2 * 34]).unwrap();
+    w.add_tensor("q", &[64, 2], GgmlType::Q8_0, vec![rng.next_u64() as u8; 2 * 2 * 34]).unwrap();
     let mut bytes = Vec::new();
     w.write_to(&mut bytes).unwrap();
     let header = parse_header(&bytes).unwrap();
     let tf = type_field(&header, 0);
-    for id in [4u32, 31, 43, 43 + rng.next() as u32 % 1000] {
+    for id in [4u32, 31, 43, 43 + rng.next_u64() as u32 % 1000] {
         let mut bad = bytes.clone();
         bad[tf..tf + 4].copy_from_slice(&id.to_le_bytes());
         expect_error(&bad, &format!("seed {seed}: type id {id}"), true, |k| matches!(k, lab::ErrorKind::UnknownTensorType(x) if *x == id));

@@ -16,26 +16,7 @@ use engine::model::{Config, Model};
 use engine::tensor::GgmlType;
 use engine::tokenizer::Tokenizer;
 
-/// SplitMix64: a small seeded generator (the seed is printed in every failure message).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-        (Rng(seed), seed)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn f32(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-}
+use lab_testkit::Rng;
 
 /// GPT-2's byte alphabet (`bytes_to_unicode`): printable bytes stand for themselves, the
 /// others for the code points from 256 on, in order.
@@ -76,7 +57,7 @@ struct Hf {
 /// A random tiny model: 2 layers, width 64, 4 heads of 16, 1 or 2 KV heads (grouped-query).
 fn tiny_model(rng: &mut Rng) -> Hf {
     let (n_layer, n_embd, n_ff, n_head) = (2, 64, 96, 4);
-    let n_head_kv = if rng.next() % 2 == 0 { 2 } else { 1 };
+    let n_head_kv = if rng.next_u64() % 2 == 0 { 2 } else { 1 };
     let n_vocab = vocab().len();
     let kv = n_head_kv * n_embd / n_head;
     let mut shapes: Vec<(String, Vec<usize>)> = vec![
@@ -101,9 +82,9 @@ fn tiny_model(rng: &mut Rng) -> Hf {
     let mut tensors = Vec::new();
     for (n, s) in shapes {
         let len = s.iter().product();
-        tensors.push((n, s, (0..len).map(|_| rng.f32()).collect()));
+        tensors.push((n, s, (0..len).map(|_| rng.unit()).collect()));
     }
-    let rope_theta = [10000.0, 100000.0, 500000.0][(rng.next() % 3) as usize];
+    let rope_theta = [10000.0, 100000.0, 500000.0][(rng.next_u64() % 3) as usize];
     Hf { n_layer, n_embd, n_ff, n_head, n_head_kv, n_vocab, rope_theta, eps: 1e-5, tensors }
 }
 
@@ -153,7 +134,8 @@ fn write_hf(hf: &Hf, name: &str, seed: u64) -> PathBuf {
 
 /// Converts a fresh random model; returns it, the GGUF path and the seed.
 fn converted(name: &str, out_type: lab::OutType) -> (Hf, PathBuf, u64) {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let hf = tiny_model(&mut rng);
     let dir = write_hf(&hf, name, seed);
     let out = dir.parent().unwrap().join("tiny-llama.gguf");
@@ -234,19 +216,20 @@ fn maps_hugging_face_tensor_names() {
 fn permuted_q_and_k_give_the_same_attention_scores_under_interleaved_rope() {
     // The permutation is right exactly when HF's model (rotate-half RoPE on W x) and the GGUF
     // model (interleaved RoPE on W' x) compute the same q·k for every head and position.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for (n_head, head_dim, n_cols) in [(1, 8, 5), (4, 16, 24), (3, 32, 7)] {
         let rows = n_head * head_dim;
-        let wq: Vec<f32> = (0..rows * n_cols).map(|_| rng.f32()).collect();
-        let wk: Vec<f32> = (0..rows * n_cols).map(|_| rng.f32()).collect();
+        let wq: Vec<f32> = (0..rows * n_cols).map(|_| rng.unit()).collect();
+        let wk: Vec<f32> = (0..rows * n_cols).map(|_| rng.unit()).collect();
         let (pq, pk) = (lab::permute_qk(&wq, rows, n_cols, n_head), lab::permute_qk(&wk, rows, n_cols, n_head));
         let mut sorted_q = pq.clone();
         let mut orig = wq.clone();
         sorted_q.sort_by(f32::total_cmp);
         orig.sort_by(f32::total_cmp);
         assert_eq!(sorted_q, orig, "seed {seed}: permute_qk must only move values (n_head {n_head}, head_dim {head_dim})");
-        let x: Vec<f64> = (0..n_cols).map(|_| rng.f32() as f64).collect();
-        let y: Vec<f64> = (0..n_cols).map(|_| rng.f32() as f64).collect();
+        let x: Vec<f64> = (0..n_cols).map(|_| rng.unit() as f64).collect();
+        let y: Vec<f64> = (0..n_cols).map(|_| rng.unit() as f64).collect();
         let (q_hf, k_hf, q_gg, k_gg) = (matvec(&wq, rows, &x), matvec(&wk, rows, &y), matvec(&pq, rows, &x), matvec(&pk, rows, &y));
         for h in 0..n_head {
             let head = |v: &[f64]| v[h * head_dim..(h + 1) * head_dim].to_vec();
@@ -340,9 +323,9 @@ fn tokenizer_round_trips_through_the_engine() {
     assert_eq!(tok.encode(" the llama", false, false), vec![id("Ġthe"), id("Ġllama")], "seed {seed}: ' the llama' with the merges");
     assert_eq!(tok.encode("<|im_start|>in", false, true), vec![1, id("in")], "seed {seed}: special tokens are control tokens");
     assert_eq!((tok.bos(), tok.eos()), (Some(1), Some(2)), "seed {seed}: bos/eos ids from config.json");
-    let (mut rng, _) = (Rng(seed), ());
+    let mut rng = Rng::from_seed(seed);
     for _ in 0..20 {
-        let text: String = (0..rng.next() % 40).map(|_| ["the", " llama", " a", "in", "é", "\n", "7", "🦙", " ", "x"][(rng.next() % 10) as usize]).collect();
+        let text: String = (0..rng.next_u64() % 40).map(|_| ["the", " llama", " a", "in", "é", "\n", "7", "🦙", " ", "x"][(rng.next_u64() % 10) as usize]).collect();
         let ids = tok.encode(&text, false, false);
         assert_eq!(tok.decode(&ids), text.as_bytes(), "seed {seed}: decode(encode({text:?}))");
     }

@@ -12,32 +12,11 @@ mod lab;
 use engine::gguf::GgufFile;
 use engine::model::Model;
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock.
-struct Rng(u64);
+use lab_testkit::Rng;
 
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    /// Mostly small values with a few outliers, like activations.
-    fn activations(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * if self.next_u64() % 16 == 0 { 8.0 } else { 1.0 }).collect()
-    }
+/// Mostly small values with a few outliers, like activations.
+fn activations(rng: &mut Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.unit() * if rng.next_u64() % 16 == 0 { 8.0 } else { 1.0 }).collect()
 }
 
 fn norm(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
@@ -74,18 +53,20 @@ fn assert_close(got: &[f32], want: &[f32], what: &str, seed: u64) {
 
 #[test]
 fn matches_the_engine_on_random_rows() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let n = 576; // SmolLM2's n_embd
-    let x = rng.activations(7 * n);
+    let x = activations(&mut rng, 7 * n);
     let w: Vec<f32> = (0..n).map(|_| 1.0 + 0.5 * rng.unit()).collect();
     assert_close(&norm(&x, &w, 1e-5), &engine_norm(&x, &w, 1e-5), "7 rows of 576 vs engine::ops::rmsnorm", seed);
 }
 
 #[test]
 fn matches_a_float64_reference_for_any_width() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for n in [1, 3, 64, 577, 2048] {
-        let x = rng.activations(3 * n);
+        let x = activations(&mut rng, 3 * n);
         let w: Vec<f32> = (0..n).map(|_| rng.unit() * 2.0).collect();
         assert_close(&norm(&x, &w, 1e-6), &reference(&x, &w, 1e-6), &format!("3 rows of {n}"), seed);
     }
@@ -95,11 +76,12 @@ fn matches_a_float64_reference_for_any_width() {
 fn normalizes_each_row_on_its_own() {
     // Rows of very different scale: each must come out with unit RMS (times the gain). A mean
     // taken over the whole buffer instead of each row gets this wrong by orders of magnitude.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let n = 64;
     let mut x = Vec::new();
     for scale in [1e-3f32, 1.0, 1e3] {
-        x.extend(rng.activations(n).iter().map(|v| v * scale));
+        x.extend(activations(&mut rng, n).iter().map(|v| v * scale));
     }
     let w = vec![1.0; n];
     let got = norm(&x, &w, 1e-12);
@@ -114,9 +96,10 @@ fn normalizes_each_row_on_its_own() {
 fn adds_eps_inside_the_square_root() {
     // Values around 1e-4: mean(x²) ≈ 3e-9 is far below eps = 1e-5, so eps sets the scale.
     // Forgetting eps (or adding it to the root instead of under it) gives outputs ~30× too big.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let n = 128;
-    let x: Vec<f32> = rng.activations(2 * n).iter().map(|v| v * 1e-4).collect();
+    let x: Vec<f32> = activations(&mut rng, 2 * n).iter().map(|v| v * 1e-4).collect();
     let w: Vec<f32> = (0..n).map(|_| 1.0 + 0.5 * rng.unit()).collect();
     assert_close(&norm(&x, &w, 1e-5), &reference(&x, &w, 1e-5), "tiny values, eps 1e-5", seed);
 }
@@ -125,7 +108,8 @@ fn adds_eps_inside_the_square_root() {
 fn does_not_subtract_the_mean() {
     // RMSNorm only rescales: a row of 50 ± 1 becomes ≈ 1 ± 0.02, not the ±1.7 that LayerNorm's
     // (x - mean) / std would give.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let n = 256;
     let x: Vec<f32> = (0..n).map(|_| 50.0 + rng.unit()).collect();
     let w = vec![1.0; n];
@@ -136,7 +120,8 @@ fn does_not_subtract_the_mean() {
 fn matches_the_engine_on_the_default_models_embeddings() {
     // The real thing: token embeddings of the default model through layer 0's attention norm,
     // with the model's own eps (llama.attention.layer_norm_rms_epsilon = 1e-5).
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
     let file = GgufFile::open(&path).expect("the default model parses");
     let model = Model::load(&file).expect("the default model loads");

@@ -11,36 +11,7 @@ mod lab;
 use engine::gguf::GgufFile;
 use engine::model::Config;
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock (the seed is printed: a failure replays
-/// with `TEST_SEED=<seed>`).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * scale).collect()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+use lab_testkit::Rng;
 
 fn rope(x: &[f32], head_dim: usize, pos: usize, base: f32) -> Vec<f32> {
     let mut y = x.to_vec();
@@ -111,7 +82,8 @@ fn rotates_adjacent_pairs_not_halves() {
 
 #[test]
 fn matches_the_engine_on_random_heads() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for (d, n_heads) in [(64, 9), (64, 3), (128, 2), (32, 4)] {
         for _ in 0..8 {
             let pos = rng.below(2048);
@@ -125,7 +97,8 @@ fn matches_the_engine_on_random_heads() {
 #[test]
 fn matches_a_float64_reference_up_to_8192_positions() {
     // Angles up to 8191 radians: computed in f32 they are off by ~1e-3 rad at most.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for pos in [0, 1, 2, 17, 511, 4095, 8191] {
         let x = rng.vec(64 * 3, 1.0);
         assert_close(&rope(&x, 64, pos, 100_000.0), &reference(&x, 64, pos, 100_000.0), 3e-3, &format!("position {pos}"), seed);
@@ -134,7 +107,8 @@ fn matches_a_float64_reference_up_to_8192_positions() {
 
 #[test]
 fn position_zero_leaves_vectors_unchanged() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let x = rng.vec(64 * 9, 3.0);
     assert_close(&rope(&x, 64, 0, 100_000.0), &x, 1e-6, "position 0", seed);
 }
@@ -142,7 +116,8 @@ fn position_zero_leaves_vectors_unchanged() {
 #[test]
 fn scores_depend_only_on_the_distance() {
     // q at position m, k at position n: q'·k' must equal that for m + s, n + s.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (q, k) = (rng.vec(64, 1.0), rng.vec(64, 1.0));
     let score = |m: usize, n: usize| -> f32 {
         rope(&q, 64, m, 10_000.0).iter().zip(rope(&k, 64, n, 10_000.0)).map(|(a, b)| a * b).sum()
@@ -157,7 +132,8 @@ fn scores_depend_only_on_the_distance() {
 #[test]
 fn matches_the_engine_with_the_default_models_rope_base() {
     // SmolLM2 stores llama.rope.freq_base = 100000 and 9 query heads of 64 dimensions.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
     let config = Config::from_gguf(&GgufFile::open(&path).expect("the default model parses")).expect("config");
     let (d, base) = (config.head_dim, config.rope_freq_base);

@@ -13,36 +13,7 @@ use engine::ops::attention::{AttentionShape, attention as engine_attention};
 use engine::threadpool::ThreadPool;
 use half::f16;
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock (the seed is printed: a failure replays
-/// with `TEST_SEED=<seed>`).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * scale).collect()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+use lab_testkit::Rng;
 
 fn softmax64(x: &[f64]) -> Vec<f64> {
     let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -92,7 +63,8 @@ fn f16_exact(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
 
 #[test]
 fn softmax_matches_a_float64_reference() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for n in [1, 2, 7, 100] {
         let x = rng.vec(n, 6.0);
         let mut got = x.clone();
@@ -107,7 +79,8 @@ fn softmax_matches_a_float64_reference() {
 #[test]
 fn softmax_survives_logits_near_1000() {
     // e^1000 is infinite in f32 (and f64): without subtracting the maximum, inf / inf = NaN.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let x: Vec<f32> = (0..16).map(|_| 1000.0 + 4.0 * rng.unit()).collect();
     let mut got = x.clone();
     lab::softmax(&mut got);
@@ -143,7 +116,8 @@ fn kv_head_for_groups_consecutive_query_heads() {
 fn query_head_h_reads_kv_head_h_over_the_group_size() {
     // Every value of KV head g is g + 1: whatever the weights, query head h must output
     // h / 3 + 1 in every dimension. (h % 3 would give 1, 2, 3, 1, 2, 3, …)
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (n_head, n_head_kv, d, n) = (9, 3, 64, 6);
     let q = rng.vec(n * n_head * d, 1.0);
     let k = rng.vec(n * n_head_kv * d, 1.0);
@@ -159,7 +133,8 @@ fn query_head_h_reads_kv_head_h_over_the_group_size() {
 
 #[test]
 fn causal_mask_hides_later_positions() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (n_head, n_head_kv, d, n) = (9, 3, 64, 8);
     let q = rng.vec(n * n_head * d, 1.0);
     let k = rng.vec(n * n_head_kv * d, 1.0);
@@ -180,7 +155,8 @@ fn causal_mask_hides_later_positions() {
 
 #[test]
 fn matches_a_float64_reference_with_grouped_heads() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     // (query heads, KV heads, head size, new tokens, all positions)
     for (n_head, n_head_kv, d, n_tokens, n_keys) in [(9, 3, 64, 7, 7), (9, 3, 64, 1, 40), (9, 3, 64, 5, 12), (8, 2, 32, 3, 3), (4, 4, 16, 4, 9)] {
         let q = rng.vec(n_tokens * n_head * d, 2.0);
@@ -196,7 +172,8 @@ fn matches_a_float64_reference_with_grouped_heads() {
 fn matches_the_engine_on_random_inputs() {
     // The engine keeps keys and values in f16 (and, for fewer than 64 new tokens, rounds the
     // query to f16 and accumulates in f16, as llama.cpp does): close, not bit-identical.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let pool = ThreadPool::new(1);
     for (n_tokens, start) in [(1, 30), (6, 0), (5, 11), (70, 0)] {
         let (n_head, n_head_kv, d) = (9, 3, 64);
@@ -217,7 +194,8 @@ fn matches_the_engine_on_random_inputs() {
 fn stays_finite_and_right_with_huge_scores() {
     // Queries so large that scores reach ~±1000: e^score overflows unless the maximum is
     // subtracted first.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (n_head, n_head_kv, d, n) = (9, 3, 64, 5);
     let q = rng.vec(n * n_head * d, 400.0);
     let k = rng.vec(n * n_head_kv * d, 1.0);

@@ -13,36 +13,7 @@ mod lab;
 use engine::gguf::GgufFile;
 use engine::model::{Matrix, Model};
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock (the seed is printed: a failure replays
-/// with `TEST_SEED=<seed>`).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * scale).collect()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+use lab_testkit::Rng;
 
 fn matvec64(w: &[f32], rows: usize, cols: usize, x: &[f64]) -> Vec<f64> {
     (0..rows).map(|r| w[r * cols..(r + 1) * cols].iter().zip(x).map(|(&a, &b)| a as f64 * b).sum()).collect()
@@ -76,7 +47,8 @@ fn dequantize(m: &Matrix) -> Vec<f32> {
 #[test]
 fn silu_matches_the_engines_gate() {
     // The engine's swiglu computes silu(gate) · up; with up = 1 it is silu.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let mut xs = rng.vec(1000, 12.0);
     xs.extend([0.0, 1.0, -1.0, 20.0, -20.0, 80.0, -80.0]);
     let mut want = xs.clone();
@@ -103,7 +75,8 @@ fn matvec_uses_ggmls_row_major_layout() {
     let mut out = [f32::NAN; 2];
     lab::matvec(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3, &[1.0, 0.0, -1.0], &mut out);
     assert_eq!(out, [-2.0, -2.0]);
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (rows, cols) = (37, 203);
     let w = rng.vec(rows * cols, 1.0);
     let x = rng.vec(cols, 1.0);
@@ -115,7 +88,8 @@ fn matvec_uses_ggmls_row_major_layout() {
 
 #[test]
 fn feed_forward_matches_a_float64_reference() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for (n_embd, n_ff) in [(8, 24), (64, 160), (96, 256)] {
         let x = rng.vec(n_embd, 2.0);
         let (w_gate, w_up) = (rng.vec(n_ff * n_embd, 0.3), rng.vec(n_ff * n_embd, 0.3));
@@ -128,7 +102,8 @@ fn feed_forward_matches_a_float64_reference() {
 #[test]
 fn silu_goes_on_the_gate_not_on_up() {
     // Gate and up swapped give a different result: silu is not symmetric in the two.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (n_embd, n_ff) = (16, 48);
     let x = rng.vec(n_embd, 2.0);
     let w_gate = rng.vec(n_ff * n_embd, 0.5);
@@ -142,7 +117,8 @@ fn silu_goes_on_the_gate_not_on_up() {
 fn feed_forward_of_the_default_models_layer_0() {
     // blk.0.ffn_gate / ffn_up (1536 × 576) and ffn_down (576 × 1536), Q4_1 in the file,
     // dequantized to f32; inputs are real embeddings after layer 0's ffn_norm.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
     let file = GgufFile::open(&path).expect("the default model parses");
     let model = Model::load(&file).expect("the default model loads");

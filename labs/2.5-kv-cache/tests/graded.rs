@@ -18,36 +18,7 @@ use engine::threadpool::ThreadPool;
 use half::f16;
 use lab::{CacheType, KvCache};
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock (the seed is printed: a failure replays
-/// with `TEST_SEED=<seed>`).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * scale).collect()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+use lab_testkit::Rng;
 
 fn default_config() -> Config {
     let path = engine::fetch::default_model().expect("the default model is needed for this test and could not be fetched");
@@ -82,7 +53,7 @@ fn bytes_depend_on_the_cache_type() {
 fn max_positions_fill_but_do_not_exceed_the_budget() {
     // SmolLM2 in f16: 23 040 bytes a position (2 × 30 × 192 × 2), so 1 GiB holds 46 603 positions.
     assert_eq!(lab::max_positions(1 << 30, 30, 3, 64, CacheType::F16), 46_603);
-    let (mut rng, _) = Rng::fresh();
+    let mut rng = Rng::fresh();
     for ty in [CacheType::F32, CacheType::F16, CacheType::Q8_0] {
         let budget = 1_000_000 + rng.below(1 << 31);
         let n = lab::max_positions(budget, 30, 3, 64, ty);
@@ -103,7 +74,8 @@ fn kv_head_for_groups_consecutive_query_heads() {
 
 #[test]
 fn appended_positions_read_back_per_layer() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (n_layer, n_ctx, n_kv, d) = (4, 16, 3, 8);
     let kv_dim = n_kv * d;
     let mut cache = KvCache::new(n_layer, n_ctx, n_kv, d);
@@ -181,7 +153,8 @@ fn bytes_counts_the_f32_storage() {
 fn attend_over_the_cache_matches_the_engine_under_gqa() {
     // One decoding step of SmolLM2's shape (9 query heads, 3 KV heads of 64) after 20
     // positions, in layer 1 of a 2-layer cache; the engine reads the same numbers in f16.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (n_head, n_kv, d, n) = (9, 3, 64, 20);
     let mut cache = KvCache::new(2, 32, n_kv, d);
     let (mut k16, mut v16) = (Vec::new(), Vec::new());
@@ -207,7 +180,8 @@ fn attend_over_the_cache_matches_the_engine_under_gqa() {
 #[test]
 fn attend_reads_kv_head_h_over_the_group_size() {
     // Values of KV head g are all g + 1, so query head h must output h / 3 + 1.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let (n_head, n_kv, d) = (9, 3, 16);
     let mut cache = KvCache::new(1, 8, n_kv, d);
     for _ in 0..5 {

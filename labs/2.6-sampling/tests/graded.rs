@@ -11,36 +11,7 @@ mod lab;
 
 use engine::sampling::{Candidates, MinP, Penalties, Sampler, SamplerChain, SamplingParams, Temperature, TopK, TopP};
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock (the seed is printed: a failure replays
-/// with `TEST_SEED=<seed>`).
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * scale).collect()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+use lab_testkit::Rng;
 
 /// Random logits, rounded to quarter steps so that ties (and their order by id) occur.
 fn logits(rng: &mut Rng, n: usize, spread: f32) -> Vec<f32> {
@@ -59,7 +30,8 @@ fn mine(c: &[lab::TokenData]) -> Vec<(u32, f32)> {
 
 #[test]
 fn softmax_survives_logits_near_1000() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let l: Vec<f32> = (0..50).map(|_| 1000.0 + 5.0 * rng.unit()).collect();
     let mut c = lab::candidates(&l);
     lab::softmax(&mut c);
@@ -73,7 +45,8 @@ fn softmax_survives_logits_near_1000() {
 
 #[test]
 fn softmax_matches_the_engine() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let l = logits(&mut rng, 300, 10.0);
     let mut c = lab::candidates(&l);
     lab::softmax(&mut c);
@@ -87,7 +60,8 @@ fn softmax_matches_the_engine() {
 
 #[test]
 fn temperature_matches_the_engine() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for temp in [0.5, 0.8, 1.5, 0.0, -1.0] {
         let l = logits(&mut rng, 100, 3.0);
         let mut c = lab::candidates(&l);
@@ -98,7 +72,8 @@ fn temperature_matches_the_engine() {
 
 #[test]
 fn top_k_keeps_the_k_largest_sorted_with_ties_by_id() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for k in [1, 5, 40, 0, 1000] {
         let l = logits(&mut rng, 200, 2.0);
         let mut c = lab::candidates(&l);
@@ -121,7 +96,8 @@ fn top_p_keeps_the_token_that_crosses_the_threshold() {
 
 #[test]
 fn top_p_matches_the_engine() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for (p, min_keep) in [(0.95, 0), (0.5, 0), (0.9, 3), (0.1, 0), (1.0, 0)] {
         let l = logits(&mut rng, 120, 4.0);
         let mut c = lab::candidates(&l);
@@ -132,7 +108,8 @@ fn top_p_matches_the_engine() {
 
 #[test]
 fn min_p_matches_the_engine() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for (p, min_keep, sorted) in [(0.05, 0, false), (0.3, 0, true), (0.9, 4, false), (0.5, 2, true)] {
         let l = logits(&mut rng, 150, 3.0);
         let mut c = lab::candidates(&l);
@@ -150,7 +127,8 @@ fn min_p_matches_the_engine() {
 
 #[test]
 fn penalties_match_the_engine() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     for (last_n, repeat, freq, present) in [(64, 1.3, 0.0, 0.0), (8, 1.1, 0.5, 0.25), (16, 2.0, 0.1, 0.0)] {
         let l = logits(&mut rng, 40, 3.0);
         let history: Vec<u32> = (0..30).map(|_| rng.below(40) as u32).collect();
@@ -173,7 +151,7 @@ fn pick_selects_where_the_running_sum_passes_u() {
 }
 
 fn chain_tokens(seed: u64, params: &lab::Params, steps: usize) -> (Vec<u32>, Vec<u32>) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::from_seed(seed);
     let engine_params = SamplingParams {
         seed: params.seed,
         temp: params.temp,
@@ -202,7 +180,8 @@ fn chain_tokens(seed: u64, params: &lab::Params, steps: usize) -> (Vec<u32>, Vec
 
 #[test]
 fn seeded_chain_matches_the_engine_token_for_token() {
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let settings = [
         (0.8, 40, 0.95, 0.05, 64, 1.0, 0.0, 0.0),
         (1.2, 0, 0.9, 0.0, 64, 1.1, 0.0, 0.0),

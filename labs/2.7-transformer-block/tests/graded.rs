@@ -25,32 +25,7 @@ use engine::tokenizer::Tokenizer;
 use half::f16;
 use lab::{BlockConfig, BlockWeights, LayerCache};
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock.
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * scale).collect()
-    }
-}
+use lab_testkit::Rng;
 
 // ---------------------------------------------------------------------------------------------
 // The default model, dequantized once per test binary.
@@ -365,7 +340,8 @@ fn matches_the_engines_layer_output() {
 fn matches_a_float64_block_with_other_shapes() {
     // Random weights and inputs, shapes and constants other than SmolLM2's: nothing may be
     // hard-coded (576, 9 heads, 3 KV heads, 64, 1536, rope base 100 000, eps 1e-5).
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     let shapes = [
         // (n_embd, n_head, n_head_kv, head_dim, n_ff, rope base, eps, tokens)
         (48, 6, 2, 8, 80, 10_000.0, 1e-6, 7),

@@ -17,32 +17,7 @@ use engine::model::{Logits, Matrix, Model, Session};
 use engine::tokenizer::Tokenizer;
 use lab::{BlockConfig, BlockWeights, KvCache, ModelConfig, ModelWeights};
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock.
-struct Rng(u64);
-
-impl Rng {
-    fn fresh() -> (Rng, u64) {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        (Rng(seed), seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.unit() * scale).collect()
-    }
-}
+use lab_testkit::Rng;
 
 // ---------------------------------------------------------------------------------------------
 // The default model: the engine's (quantized, the oracle) and yours (dequantized to f32, about
@@ -314,7 +289,8 @@ fn incremental_decoding_equals_the_whole_sequence() {
 #[test]
 fn matches_a_float64_forward_on_small_random_models() {
     // Nothing may be SmolLM2's by assumption: not 30 layers, 49152 tokens, 576 or the heads.
-    let (mut rng, seed) = Rng::fresh();
+    let mut rng = Rng::fresh();
+    let seed = rng.seed();
     // (layers, vocab, n_embd, heads, KV heads, head_dim, n_ff, rope base, tokens)
     for (n_layer, vocab_size, n_embd, n_head, n_head_kv, head_dim, n_ff, rope_freq_base, n_tokens) in
         [(3, 97, 32, 4, 2, 8, 48, 10_000.0, 7), (1, 40, 16, 2, 1, 8, 24, 500.0, 5), (2, 64, 24, 3, 3, 8, 40, 100_000.0, 6)]

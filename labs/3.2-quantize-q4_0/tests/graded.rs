@@ -12,58 +12,7 @@ use engine::tensor::GgmlType;
 use half::f16;
 use lab::BlockQ4_0;
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock: fresh inputs every run, replayable.
-struct Rng {
-    seed: u64,
-    state: u64,
-}
-
-impl Rng {
-    fn fresh() -> Rng {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        Rng { seed, state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-
-    /// Blocks of weights whose magnitude varies from block to block (1e-4 .. 1e3), with a few
-    /// outliers, as in trained weights.
-    fn weights(&mut self, n_blocks: usize) -> Vec<f32> {
-        let mut x = Vec::with_capacity(n_blocks * 32);
-        for _ in 0..n_blocks {
-            let scale = 10f32.powf(self.unit() * 3.5 - 0.5);
-            for _ in 0..32 {
-                let outlier = if self.next_u64().is_multiple_of(20) { 8.0 } else { 1.0 };
-                x.push(self.unit() * scale * outlier);
-            }
-        }
-        x
-    }
-
-    /// A finite f16 (normal or subnormal, either sign).
-    fn finite_f16(&mut self) -> f16 {
-        loop {
-            let h = f16::from_bits(self.next_u64() as u16);
-            if h.is_finite() {
-                return h;
-            }
-        }
-    }
-}
+use lab_testkit::Rng;
 
 fn engine_quantize(x: &[f32]) -> Vec<u8> {
     engine::quant::quantize(GgmlType::Q4_0, x).unwrap()
@@ -107,7 +56,7 @@ fn quantize_matches_the_engine_byte_for_byte() {
         let x = rng.weights(64);
         let got = lab::quantize(&x);
         if let Some(diff) = first_difference(&x, &got, &engine_quantize(&x)) {
-            panic!("TEST_SEED={}: {diff}", rng.seed);
+            panic!("TEST_SEED={}: {diff}", rng.seed());
         }
     }
 }
@@ -120,12 +69,12 @@ fn dequantize_matches_the_engine_on_random_blocks() {
         .collect();
     let got = lab::dequantize(&blocks);
     let want = engine_dequantize(bytemuck::cast_slice(&blocks));
-    assert_eq!(got.len(), want.len(), "TEST_SEED={}: 32 weights per block", rng.seed);
+    assert_eq!(got.len(), want.len(), "TEST_SEED={}: 32 weights per block", rng.seed());
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
         assert!(
             g.to_bits() == w.to_bits(),
             "TEST_SEED={}: weight {i} (block {}, {:?}): yours {g}, engine {w}",
-            rng.seed,
+            rng.seed(),
             i / 32,
             blocks[i / 32]
         );
@@ -184,10 +133,10 @@ fn the_first_weight_of_largest_magnitude_sets_the_sign_of_d() {
     (x[32 + 2], x[32 + 7]) = (3.0, -3.0);
     let got = lab::quantize(&x);
     assert_eq!(got.len(), 2);
-    assert_eq!(got[0].d.to_f32(), 0.375, "TEST_SEED={}: max = -3 (first), d = -3 / -8", rng.seed);
-    assert_eq!(got[1].d.to_f32(), -0.375, "TEST_SEED={}: max = +3 (first), d = 3 / -8", rng.seed);
+    assert_eq!(got[0].d.to_f32(), 0.375, "TEST_SEED={}: max = -3 (first), d = -3 / -8", rng.seed());
+    assert_eq!(got[1].d.to_f32(), -0.375, "TEST_SEED={}: max = +3 (first), d = 3 / -8", rng.seed());
     if let Some(diff) = first_difference(&x, &got, &engine_quantize(&x)) {
-        panic!("TEST_SEED={}: {diff}", rng.seed);
+        panic!("TEST_SEED={}: {diff}", rng.seed());
     }
 }
 
@@ -215,7 +164,7 @@ fn round_trip_error_is_at_most_half_a_step_except_at_the_clamp() {
     let mut rng = Rng::fresh();
     let x = rng.weights(256);
     let y = lab::dequantize(&lab::quantize(&x));
-    assert_eq!(y.len(), x.len(), "TEST_SEED={}", rng.seed);
+    assert_eq!(y.len(), x.len(), "TEST_SEED={}", rng.seed());
     for (b, (xb, yb)) in x.chunks(32).zip(y.chunks(32)).enumerate() {
         let amax = xb.iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
         let max = xb.iter().map(|&v| v as f64).find(|v| v.abs() == amax).unwrap();
@@ -229,7 +178,7 @@ fn round_trip_error_is_at_most_half_a_step_except_at_the_clamp() {
             assert!(
                 err <= bound,
                 "TEST_SEED={}: block {b} weight {i}: {xi} came back as {yi}, off by {err:e} > {bound:e} ({allowed} step)",
-                rng.seed
+                rng.seed()
             );
         }
     }

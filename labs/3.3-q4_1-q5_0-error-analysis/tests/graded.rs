@@ -9,61 +9,9 @@ use lab_3_3_q4_1_q5_0_error_analysis as lab;
 mod lab;
 
 use engine::tensor::GgmlType;
-use half::f16;
 use lab::{BlockQ4_1, BlockQ5_0};
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock: fresh inputs every run, replayable.
-struct Rng {
-    seed: u64,
-    state: u64,
-}
-
-impl Rng {
-    fn fresh() -> Rng {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        Rng { seed, state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-
-    /// Blocks of weights whose magnitude varies from block to block (1e-4 .. 1e3), with a few
-    /// outliers, as in trained weights.
-    fn weights(&mut self, n_blocks: usize) -> Vec<f32> {
-        let mut x = Vec::with_capacity(n_blocks * 32);
-        for _ in 0..n_blocks {
-            let scale = 10f32.powf(self.unit() * 3.5 - 0.5);
-            for _ in 0..32 {
-                let outlier = if self.next_u64().is_multiple_of(20) { 8.0 } else { 1.0 };
-                x.push(self.unit() * scale * outlier);
-            }
-        }
-        x
-    }
-
-    /// A finite f16 (normal or subnormal, either sign).
-    fn finite_f16(&mut self) -> f16 {
-        loop {
-            let h = f16::from_bits(self.next_u64() as u16);
-            if h.is_finite() {
-                return h;
-            }
-        }
-    }
-}
+use lab_testkit::Rng;
 
 /// Random blocks, some shifted to one sign (Q4_1's minimum then matters), plus one block of
 /// rounding ties for each format: Q4_1 with min = -1, d = 0.25 and (x - min)·id = k + 0.5;
@@ -137,7 +85,7 @@ fn q4_1_quantize_matches_the_engine_byte_for_byte() {
         let x = test_row(&mut rng, 64);
         let want = engine::quant::quantize(GgmlType::Q4_1, &x).unwrap();
         if let Some(diff) = first_difference(&x, &lab::quantize_q4_1(&x), &want) {
-            panic!("TEST_SEED={}: Q4_1 {diff}", rng.seed);
+            panic!("TEST_SEED={}: Q4_1 {diff}", rng.seed());
         }
     }
 }
@@ -149,7 +97,7 @@ fn q4_1_dequantize_matches_the_engine_on_random_blocks() {
         .map(|_| BlockQ4_1 { d: rng.finite_f16(), m: rng.finite_f16(), qs: std::array::from_fn(|_| rng.next_u64() as u8) })
         .collect();
     let want = engine_dequantize(GgmlType::Q4_1, bytemuck::cast_slice(&blocks));
-    assert_same_bits(&lab::dequantize_q4_1(&blocks), &want, rng.seed);
+    assert_same_bits(&lab::dequantize_q4_1(&blocks), &want, rng.seed());
 }
 
 #[test]
@@ -159,7 +107,7 @@ fn q5_0_quantize_matches_the_engine_byte_for_byte() {
         let x = test_row(&mut rng, 64);
         let want = engine::quant::quantize(GgmlType::Q5_0, &x).unwrap();
         if let Some(diff) = first_difference(&x, &lab::quantize_q5_0(&x), &want) {
-            panic!("TEST_SEED={}: Q5_0 {diff}", rng.seed);
+            panic!("TEST_SEED={}: Q5_0 {diff}", rng.seed());
         }
     }
 }
@@ -175,7 +123,7 @@ fn q5_0_dequantize_matches_the_engine_on_random_blocks() {
         })
         .collect();
     let want = engine_dequantize(GgmlType::Q5_0, bytemuck::cast_slice(&blocks));
-    assert_same_bits(&lab::dequantize_q5_0(&blocks), &want, rng.seed);
+    assert_same_bits(&lab::dequantize_q5_0(&blocks), &want, rng.seed());
 }
 
 /// The float64 reference: errors as decoded - original, sums in f64, one pass per statistic.
@@ -196,7 +144,7 @@ fn error_stats_match_a_float64_computation() {
         let max_abs = block_max.iter().copied().fold(0.0, f64::max);
 
         let got = lab::error_stats(&x, &y, 32);
-        let seed = rng.seed;
+        let seed = rng.seed();
         assert!(
             (got.rmse - rmse).abs() <= 1e-12 * rmse,
             "TEST_SEED={seed}: {ty} RMSE: yours {}, float64 {rmse}",
@@ -230,7 +178,7 @@ fn error_histogram_counts_every_error_in_its_bin() {
             }
         }
         let got = lab::error_histogram(&x, &y, limit, n_bins);
-        let seed = rng.seed;
+        let seed = rng.seed();
         assert_eq!(got.len(), n_bins, "TEST_SEED={seed}: {ty}: {n_bins} bins");
         assert_eq!(got.iter().sum::<usize>(), e.len(), "TEST_SEED={seed}: {ty}: every error is counted once; got {got:?}");
         let off: usize = got.iter().zip(&want).map(|(g, w)| g.abs_diff(*w)).sum();
@@ -250,10 +198,10 @@ fn rendered_histogram_shows_every_count_and_its_bar() {
     let (limit, width) = (0.0123, 40);
     let text = lab::render_histogram(&counts, limit, width);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), n_bins, "TEST_SEED={}: one line per bin:\n{text}", rng.seed);
+    assert_eq!(lines.len(), n_bins, "TEST_SEED={}: one line per bin:\n{text}", rng.seed());
     let most = *counts.iter().max().unwrap();
     for (i, (line, &count)) in lines.iter().zip(&counts).enumerate() {
-        let msg = format!("TEST_SEED={}: line {i} {line:?} of\n{text}", rng.seed);
+        let msg = format!("TEST_SEED={}: line {i} {line:?} of\n{text}", rng.seed());
         let (edges, right) = line.split_once('|').unwrap_or_else(|| panic!("{msg}: no '|'"));
         let lower: f64 = edges.split_whitespace().next().and_then(|t| t.parse().ok()).unwrap_or_else(|| panic!("{msg}: no lower edge"));
         let want_lower = -limit + i as f64 * 2.0 * limit / n_bins as f64;

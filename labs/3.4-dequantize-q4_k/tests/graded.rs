@@ -14,58 +14,7 @@ use engine::tensor::GgmlType;
 use half::f16;
 use lab::BlockQ4K;
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock: fresh inputs every run, replayable.
-struct Rng {
-    seed: u64,
-    state: u64,
-}
-
-impl Rng {
-    fn fresh() -> Rng {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        Rng { seed, state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-
-    /// Blocks of weights whose magnitude varies from block to block (1e-4 .. 1e3), with a few
-    /// outliers, as in trained weights.
-    fn weights(&mut self, n_blocks: usize) -> Vec<f32> {
-        let mut x = Vec::with_capacity(n_blocks * 32);
-        for _ in 0..n_blocks {
-            let scale = 10f32.powf(self.unit() * 3.5 - 0.5);
-            for _ in 0..32 {
-                let outlier = if self.next_u64().is_multiple_of(20) { 8.0 } else { 1.0 };
-                x.push(self.unit() * scale * outlier);
-            }
-        }
-        x
-    }
-
-    /// A finite f16 (normal or subnormal, either sign).
-    fn finite_f16(&mut self) -> f16 {
-        loop {
-            let h = f16::from_bits(self.next_u64() as u16);
-            if h.is_finite() {
-                return h;
-            }
-        }
-    }
-}
+use lab_testkit::Rng;
 
 fn engine_dequantize(bytes: &[u8]) -> Vec<f32> {
     let mut out = vec![0.0; bytes.len() / 144 * 256];
@@ -121,7 +70,7 @@ fn scale_min_k4_unpacks_all_eight_sub_blocks() {
                 lab::scale_min_k4(j, &scales),
                 want,
                 "TEST_SEED={}: sub-block {j} of scales {scales:02x?} (as (scale, min))",
-                rng.seed
+                rng.seed()
             );
         }
     }
@@ -142,8 +91,8 @@ fn codes_come_in_64_weight_chunks_low_nibbles_first() {
         for l in 0..32 {
             let q = block.qs[32 * c + l];
             let (lo, hi) = ((q & 0x0F) as f32, (q >> 4) as f32);
-            assert_eq!(got[64 * c + l], lo, "TEST_SEED={}: weight {} is the low nibble of qs[{}] = {q:#04x}", rng.seed, 64 * c + l, 32 * c + l);
-            assert_eq!(got[64 * c + 32 + l], hi, "TEST_SEED={}: weight {} is the high nibble of qs[{}] = {q:#04x}", rng.seed, 64 * c + 32 + l, 32 * c + l);
+            assert_eq!(got[64 * c + l], lo, "TEST_SEED={}: weight {} is the low nibble of qs[{}] = {q:#04x}", rng.seed(), 64 * c + l, 32 * c + l);
+            assert_eq!(got[64 * c + 32 + l], hi, "TEST_SEED={}: weight {} is the high nibble of qs[{}] = {q:#04x}", rng.seed(), 64 * c + 32 + l, 32 * c + l);
         }
     }
 }
@@ -152,7 +101,7 @@ fn codes_come_in_64_weight_chunks_low_nibbles_first() {
 fn dequantize_matches_the_engine_on_random_blocks() {
     let mut rng = Rng::fresh();
     let blocks: Vec<BlockQ4K> = (0..256).map(|_| random_block(&mut rng)).collect();
-    check_against_engine(&blocks, &format!("TEST_SEED={}", rng.seed));
+    check_against_engine(&blocks, &format!("TEST_SEED={}", rng.seed()));
 }
 
 #[test]
@@ -162,7 +111,7 @@ fn dequantize_matches_the_engine_on_quantized_random_rows() {
     let x = rng.weights(64 * 8);
     let bytes = engine::quant::quantize(GgmlType::Q4_K, &x).unwrap();
     let blocks: Vec<BlockQ4K> = bytemuck::pod_collect_to_vec(&bytes);
-    check_against_engine(&blocks, &format!("TEST_SEED={}", rng.seed));
+    check_against_engine(&blocks, &format!("TEST_SEED={}", rng.seed()));
 }
 
 #[test]

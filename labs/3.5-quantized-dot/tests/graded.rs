@@ -13,48 +13,7 @@ use engine::tensor::GgmlType;
 use half::f16;
 use lab::{BlockQ4_0, BlockQ8_0};
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock: fresh inputs every run, replayable.
-struct Rng {
-    seed: u64,
-    state: u64,
-}
-
-impl Rng {
-    fn fresh() -> Rng {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        Rng { seed, state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-
-    /// Blocks of weights whose magnitude varies from block to block (1e-4 .. 1e3), with a few
-    /// outliers, as in trained weights.
-    fn weights(&mut self, n_blocks: usize) -> Vec<f32> {
-        let mut x = Vec::with_capacity(n_blocks * 32);
-        for _ in 0..n_blocks {
-            let scale = 10f32.powf(self.unit() * 3.5 - 0.5);
-            for _ in 0..32 {
-                let outlier = if self.next_u64().is_multiple_of(20) { 8.0 } else { 1.0 };
-                x.push(self.unit() * scale * outlier);
-            }
-        }
-        x
-    }
-}
+use lab_testkit::Rng;
 
 fn engine_quantize<B: bytemuck::Pod>(ty: GgmlType, x: &[f32]) -> Vec<B> {
     bytemuck::pod_collect_to_vec(&engine::quant::quantize(ty, x).unwrap())
@@ -95,9 +54,9 @@ fn activations_quantize_to_the_engines_q8_0_bytes() {
     let x = rng.weights(256);
     let got = lab::quantize_q8_0(&x);
     let want: Vec<BlockQ8_0> = engine_quantize(GgmlType::Q8_0, &x);
-    assert_eq!(got.len(), want.len(), "TEST_SEED={}", rng.seed);
+    assert_eq!(got.len(), want.len(), "TEST_SEED={}", rng.seed());
     for (b, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert_eq!(g, w, "TEST_SEED={}: block {b} of {:?}", rng.seed, &x[32 * b..32 * b + 32]);
+        assert_eq!(g, w, "TEST_SEED={}: block {b} of {:?}", rng.seed(), &x[32 * b..32 * b + 32]);
     }
 }
 
@@ -113,7 +72,7 @@ fn vec_dot_matches_the_engine_scalar_kernel() {
             assert!(
                 ((got - want) as f64).abs() <= bound,
                 "TEST_SEED={}: {n_blocks} blocks: yours {got}, engine {want} (allowed difference {bound:e})",
-                rng.seed
+                rng.seed()
             );
         }
     }
@@ -151,7 +110,7 @@ fn vec_dot_sums_each_block_in_integers() {
         assert!(
             got == 0.0,
             "TEST_SEED={}: blocks whose integer products sum to 0 dotted to {got:e}, not 0: sum each block's products as i32 first, then scale once",
-            rng.seed
+            rng.seed()
         );
     }
 }
@@ -168,7 +127,7 @@ fn matvec_is_within_the_quantization_error_of_the_float64_dot() {
     let w_hat = engine_round_trip(GgmlType::Q4_0, &w);
     let x_hat = engine_round_trip(GgmlType::Q8_0, &x);
     let got = lab::matvec(&rows, n, &x);
-    assert_eq!(got.len(), n_rows, "TEST_SEED={}: one output per row", rng.seed);
+    assert_eq!(got.len(), n_rows, "TEST_SEED={}: one output per row", rng.seed());
     for (r, &g) in got.iter().enumerate() {
         let span = r * n..(r + 1) * n;
         let exact: f64 = w[span.clone()].iter().zip(&x).map(|(&a, &b)| a as f64 * b as f64).sum();
@@ -184,7 +143,7 @@ fn matvec_is_within_the_quantization_error_of_the_float64_dot() {
         assert!(
             err <= bound,
             "TEST_SEED={}: row {r}: yours {g}, float64 dot {exact}: off by {err:e}, more than quantization explains ({bound:e})",
-            rng.seed
+            rng.seed()
         );
     }
 }

@@ -13,34 +13,7 @@ use engine::model::{Logits, Model, Session};
 use engine::model_quantize::{FileType, convert_model};
 use engine::tokenizer::Tokenizer;
 
-/// SplitMix64, seeded from `TEST_SEED` or the clock: fresh inputs every run, replayable.
-struct Rng {
-    seed: u64,
-    state: u64,
-}
-
-impl Rng {
-    fn fresh() -> Rng {
-        let seed = std::env::var("TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("random inputs from TEST_SEED={seed}");
-        Rng { seed, state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-}
+use lab_testkit::Rng;
 
 /// The float64 reference: log-sum-exp over f64 logits.
 fn log_softmax_f64(logits: &[f32], token: u32) -> f64 {
@@ -61,7 +34,7 @@ fn log_softmax_matches_a_float64_reference() {
             assert!(
                 (got - want).abs() <= 1e-5,
                 "TEST_SEED={}: vocab {vocab}, logits around {offset}, token {token}: yours {got}, float64 {want}",
-                rng.seed
+                rng.seed()
             );
         }
     }
@@ -134,8 +107,8 @@ fn perplexity_scores_the_second_half_of_each_chunk() {
     for (n_ctx, len, bos) in [(16, 16 * 5 + 7, None), (64, 64 * 3, Some(1)), (9, 9 * 4 + 8, Some(3))] {
         let tokens: Vec<u32> = (0..len).map(|_| (rng.next_u64() % SYNTH_VOCAB as u64) as u32).collect();
         let (ppl, _, chunks, count) = synthetic_reference(&tokens, n_ctx, bos, salt);
-        let got = synthetic_run(&tokens, n_ctx, bos, salt, rng.seed).expect("the text has whole chunks");
-        let what = format!("TEST_SEED={}: n_ctx {n_ctx}, {len} tokens, bos {bos:?}", rng.seed);
+        let got = synthetic_run(&tokens, n_ctx, bos, salt, rng.seed()).expect("the text has whole chunks");
+        let what = format!("TEST_SEED={}: n_ctx {n_ctx}, {len} tokens, bos {bos:?}", rng.seed());
         assert_eq!((got.chunks, got.tokens_scored), (chunks, count), "{what}: (chunks, tokens scored)");
         assert!((got.ppl - ppl).abs() <= 1e-6 * ppl, "{what}: PPL yours {}, float64 {ppl}", got.ppl);
     }
@@ -147,12 +120,12 @@ fn uncertainty_is_the_standard_error_carried_to_ppl() {
     let salt = rng.next_u64();
     let tokens: Vec<u32> = (0..32 * 6).map(|_| (rng.next_u64() % SYNTH_VOCAB as u64) as u32).collect();
     let (ppl, unc, _, _) = synthetic_reference(&tokens, 32, None, salt);
-    let got = synthetic_run(&tokens, 32, None, salt, rng.seed).expect("the text has whole chunks");
-    assert!((got.ppl - ppl).abs() <= 1e-6 * ppl, "TEST_SEED={}: PPL yours {}, float64 {ppl}", rng.seed, got.ppl);
+    let got = synthetic_run(&tokens, 32, None, salt, rng.seed()).expect("the text has whole chunks");
+    assert!((got.ppl - ppl).abs() <= 1e-6 * ppl, "TEST_SEED={}: PPL yours {}, float64 {ppl}", rng.seed(), got.ppl);
     assert!(
         (got.uncertainty - unc).abs() <= 1e-5 * unc,
         "TEST_SEED={}: ± yours {}, float64 {unc} (sqrt(var / (count - 1)) * ppl)",
-        rng.seed,
+        rng.seed(),
         got.uncertainty
     );
 }
