@@ -7,7 +7,7 @@ pub mod quiz_spec;
 pub mod source;
 pub mod track_spec;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -184,15 +184,6 @@ impl Curriculum {
 
     pub fn labs_of(&self, module: u32) -> impl Iterator<Item = &Lab> {
         self.labs.iter().filter(move |l| l.spec.module == module)
-    }
-
-    /// Labs by module, in id order.
-    pub fn labs_by_module(&self) -> BTreeMap<u32, Vec<&Lab>> {
-        let mut out: BTreeMap<u32, Vec<&Lab>> = BTreeMap::new();
-        for lab in &self.labs {
-            out.entry(lab.spec.module).or_default().push(lab);
-        }
-        out
     }
 }
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
-use crate::certification::{self, ItemState};
+use crate::certification::{self, ItemState, ModuleProgress};
 use crate::curriculum::{Curriculum, Item, Track};
 use crate::progress::{Progress, Store};
 use crate::style::Style;
@@ -60,13 +60,16 @@ pub fn find<'c>(curriculum: &'c Curriculum, name: &str) -> Result<&'c Track> {
 
 /// The first item not done yet, in track order.
 pub fn next_item<'t>(curriculum: &Curriculum, progress: &Progress, track: &'t Track) -> Option<&'t Item> {
-    let modules = certification::modules(curriculum, progress);
-    track.spec.weeks.iter().flat_map(|w| &w.items).find(|item| certification::item_state(curriculum, progress, &modules, item) == ItemState::Todo)
+    first_todo(curriculum, progress, &certification::modules(curriculum, progress), track)
+}
+
+fn first_todo<'t>(curriculum: &Curriculum, progress: &Progress, modules: &[ModuleProgress], track: &'t Track) -> Option<&'t Item> {
+    track.spec.weeks.iter().flat_map(|w| &w.items).find(|item| certification::item_state(curriculum, progress, modules, item) == ItemState::Todo)
 }
 
 pub fn render(curriculum: &Curriculum, progress: &Progress, track: &Track, style: Style) -> String {
     let modules = certification::modules(curriculum, progress);
-    let next = next_item(curriculum, progress, track);
+    let next = first_todo(curriculum, progress, &modules, track);
     let s = &track.spec;
     let mut out = format!("{}\n", style.bold(&format!("{} track", s.name)));
     for (label, value) in [("Goal", &s.goal), ("Duration", &s.duration)] {

@@ -77,14 +77,15 @@ fn wait(rx: &mpsc::Receiver<()>, keys: bool) -> Result<Wake> {
             Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(Wake::Quit),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-        if keys && event::poll(Duration::ZERO)? {
-            if let Event::Key(KeyEvent { code, modifiers, kind: KeyEventKind::Press, .. }) = event::read()? {
-                match code {
-                    KeyCode::Char('q') | KeyCode::Esc => return Ok(Wake::Quit),
-                    KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => return Ok(Wake::Quit),
-                    KeyCode::Char('r') | KeyCode::Enter => return Ok(Wake::Rerun),
-                    _ => {}
-                }
+        if keys
+            && event::poll(Duration::ZERO)?
+            && let Event::Key(KeyEvent { code, modifiers, kind: KeyEventKind::Press, .. }) = event::read()?
+        {
+            match code {
+                KeyCode::Char('q') | KeyCode::Esc => return Ok(Wake::Quit),
+                KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => return Ok(Wake::Quit),
+                KeyCode::Char('r') | KeyCode::Enter => return Ok(Wake::Rerun),
+                _ => {}
             }
         }
     }

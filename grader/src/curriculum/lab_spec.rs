@@ -138,14 +138,15 @@ fn package_name(manifest: &Path) -> Result<String, ContentError> {
         let line = line.trim();
         if line.starts_with('[') {
             in_package = line == "[package]";
-        } else if in_package && let Some((key, value)) = line.split_once('=') {
-            if key.trim() == "name" {
-                let name = value.trim().trim_matches('"');
-                if name.is_empty() {
-                    return Err(ContentError { file: manifest.into(), line: Some(i + 1), message: "empty package name".into() });
-                }
-                return Ok(name.to_string());
+        } else if in_package
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "name"
+        {
+            let name = value.trim().trim_matches('"');
+            if name.is_empty() {
+                return Err(ContentError { file: manifest.into(), line: Some(i + 1), message: "empty package name".into() });
             }
+            return Ok(name.to_string());
         }
     }
     Err(file.error("no `name` under [package]"))
